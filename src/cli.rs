@@ -1,0 +1,115 @@
+//! The command tree: the CLI contract of DESIGN.md. Doc comments here are `--help`.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::report::Format;
+
+/// Keeps secrets out of commits, records which AI assistant helped, and signs an
+/// attestation of every commit. Git hooks call it; CI and servers run it again.
+#[derive(Debug, Parser)]
+#[command(name = "vouchsafe", version, about, long_about = None, max_term_width = 100)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Scan for secrets: what is staged, paths on disk, or commits.
+    #[command(subcommand)]
+    Scan(ScanTarget),
+    /// What the git hooks run (the installed shims call these).
+    #[command(subcommand)]
+    Hook(HookCommand),
+    /// List the built-in secret rules, or check each against its own examples.
+    #[command(subcommand)]
+    Rules(RulesCommand),
+    /// Wire vouchsafe's hooks into this repository (or every repository with --global).
+    Install(InstallArgs),
+    /// Remove vouchsafe's hooks and restore exactly what was there before.
+    Uninstall(UninstallArgs),
+    /// Show what is installed here, which binary the hooks run, and what is wrong.
+    Status,
+    /// Walk through every gate in a throwaway repository; touches nothing of yours.
+    Demo,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct OutputArgs {
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+    /// Add the fingerprint of every finding to .vouchsafeignore (they are not secrets).
+    #[arg(long)]
+    pub add_to_ignore: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ScanTarget {
+    /// Exactly what the next commit will contain: the added lines of the index.
+    Staged {
+        #[command(flatten)]
+        output: OutputArgs,
+    },
+    /// Files and directories on disk, honouring .gitignore.
+    Path {
+        /// Files or directories to scan.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// Scan files that .gitignore, .ignore and git's excludes would skip.
+        #[arg(long)]
+        no_ignore: bool,
+        #[command(flatten)]
+        output: OutputArgs,
+    },
+    /// The lines each commit in a range added (`origin/main..HEAD`), or --all history.
+    Range {
+        /// Revision ranges as `git rev-list` takes them.
+        #[arg(required_unless_present = "all")]
+        revs: Vec<String>,
+        /// Every commit reachable from any ref.
+        #[arg(long)]
+        all: bool,
+        /// No progress bar, even on a terminal.
+        #[arg(long)]
+        no_progress: bool,
+        #[command(flatten)]
+        output: OutputArgs,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum HookCommand {
+    /// The pre-commit gate: `scan staged`, blocking on findings.
+    PreCommit,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RulesCommand {
+    /// Every rule: id, group and description.
+    List {
+        #[arg(long, value_enum, default_value_t = Format::Human)]
+        format: Format,
+    },
+    /// Run every rule's examples and near misses through the engine.
+    Check,
+}
+
+#[derive(Debug, Args)]
+pub struct InstallArgs {
+    /// Protect every repository on this machine.
+    #[arg(long)]
+    pub global: bool,
+    /// Write even into a hooks directory another tool or a global setting owns.
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct UninstallArgs {
+    /// Undo `install --global`.
+    #[arg(long)]
+    pub global: bool,
+}

@@ -1,0 +1,419 @@
+//! The one place that runs git. Every call is plumbing with stable output: `-z` where
+//! paths are listed, `core.quotePath=false`, no colour, no external diff or textconv,
+//! so a user's configuration cannot change what we parse.
+
+use std::ffi::{OsStr, OsString};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+
+/// Environment variables that tie a git process to one repository. A hook inherits
+/// them; they are cleared before git is run on any other repository.
+pub const LOCAL_ENV_VARS: &[&str] = &[
+    "GIT_DIR",
+    "GIT_WORK_TREE",
+    "GIT_INDEX_FILE",
+    "GIT_OBJECT_DIRECTORY",
+    "GIT_ALTERNATE_OBJECT_DIRECTORIES",
+    "GIT_COMMON_DIR",
+    "GIT_PREFIX",
+    "GIT_NAMESPACE",
+    "GIT_QUARANTINE_PATH",
+];
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("could not run git ({0}): is git installed and on PATH?")]
+    Spawn(#[source] std::io::Error),
+    #[error("git {args} failed: {stderr}")]
+    Failed { args: String, stderr: String },
+    #[error(
+        "not inside a git repository (run this in a repository, or use `vouchsafe scan path`)"
+    )]
+    NotARepo,
+    #[error("GIT_INDEX_FILE points at {0}, which does not exist")]
+    MissingIndex(PathBuf),
+    #[error("reading git output: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+pub type Result<T> = std::result::Result<T, Error>;
+
+/// A repository as git sees it from the current process.
+#[derive(Debug, Clone)]
+pub struct Repo {
+    /// Where git runs: the work-tree top when there is one, else the git dir (bare).
+    pub cwd: PathBuf,
+    /// The work-tree top, `None` in a bare repository.
+    pub work_tree: Option<PathBuf>,
+}
+
+/// The base `git` command for this process: configuration that affects parsing is
+/// pinned, and a relative `GIT_INDEX_FILE` is made absolute (git resolves it against
+/// the work-tree top, not our cwd).
+pub fn git_cmd(dir: &Path) -> Command {
+    let mut cmd = Command::new("git");
+    cmd.current_dir(dir)
+        .args([
+            "-c",
+            "core.quotePath=false",
+            "-c",
+            "color.ui=false",
+            "-c",
+            "core.fsmonitor=false",
+            "-c",
+            "diff.noprefix=false",
+            "-c",
+            "diff.mnemonicPrefix=false",
+        ])
+        .env("LC_ALL", "C")
+        .env("GIT_TERMINAL_PROMPT", "0")
+        .env_remove("GIT_EXTERNAL_DIFF");
+    cmd
+}
+
+fn describe(args: &[&OsStr]) -> String {
+    args.iter()
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+impl Repo {
+    /// Finds the repository around the current directory without running git: walks
+    /// up to the first `.git` (a directory, or the file of a worktree or submodule).
+    /// `GIT_WORK_TREE`/`GIT_DIR`, as git sets them for hooks, take precedence.
+    pub fn discover() -> Result<Repo> {
+        if let Some(wt) = std::env::var_os("GIT_WORK_TREE") {
+            let wt = absolute(Path::new(&wt));
+            return Ok(Repo {
+                cwd: wt.clone(),
+                work_tree: Some(wt),
+            });
+        }
+        let cwd = std::env::current_dir()?;
+        if let Some(gd) = std::env::var_os("GIT_DIR") {
+            let gd = absolute(Path::new(&gd));
+            // In a hook git exports GIT_DIR with cwd at the work-tree top (linked
+            // worktrees, submodules) or inside the git dir (bare, server hooks).
+            if is_bare_dir(&gd) && (cwd == gd || cwd.starts_with(&gd)) {
+                return Ok(Repo {
+                    cwd: gd,
+                    work_tree: None,
+                });
+            }
+            return Ok(Repo {
+                cwd: cwd.clone(),
+                work_tree: Some(cwd),
+            });
+        }
+        let mut dir = cwd.as_path();
+        loop {
+            if dir.join(".git").exists() {
+                return Ok(Repo {
+                    cwd: dir.to_path_buf(),
+                    work_tree: Some(dir.to_path_buf()),
+                });
+            }
+            match dir.parent() {
+                Some(p) => dir = p,
+                None => break,
+            }
+        }
+        // A bare repository, or a git dir we are standing in.
+        let out = git_cmd(&cwd)
+            .args(["rev-parse", "--is-bare-repository", "--absolute-git-dir"])
+            .stderr(Stdio::null())
+            .output()
+            .map_err(Error::Spawn)?;
+        if !out.status.success() {
+            return Err(Error::NotARepo);
+        }
+        let text = String::from_utf8_lossy(&out.stdout);
+        let mut lines = text.lines();
+        let bare = lines.next() == Some("true");
+        let gd = lines.next().map(PathBuf::from).ok_or(Error::NotARepo)?;
+        if bare {
+            Ok(Repo {
+                cwd: gd,
+                work_tree: None,
+            })
+        } else {
+            Err(Error::NotARepo)
+        }
+    }
+
+    pub fn cmd(&self) -> Command {
+        git_cmd(&self.cwd)
+    }
+
+    /// Runs git to completion and returns stdout; a non-zero exit is an error that
+    /// carries git's own message.
+    pub fn run<S: AsRef<OsStr>>(&self, args: &[S]) -> Result<Vec<u8>> {
+        self.run_stdin(args, None)
+    }
+
+    pub fn run_stdin<S: AsRef<OsStr>>(&self, args: &[S], input: Option<&[u8]>) -> Result<Vec<u8>> {
+        let mut cmd = self.cmd();
+        cmd.args(args)
+            .stdin(if input.is_some() {
+                Stdio::piped()
+            } else {
+                Stdio::null()
+            })
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let mut child = cmd.spawn().map_err(Error::Spawn)?;
+        if let Some(data) = input {
+            let mut stdin = child.stdin.take().expect("stdin was piped");
+            let data = data.to_vec();
+            // Feed stdin from a thread so a large input cannot deadlock against a
+            // full stdout pipe.
+            let feeder = std::thread::spawn(move || {
+                let _ = stdin.write_all(&data);
+            });
+            let out = child.wait_with_output()?;
+            let _ = feeder.join();
+            return check(args, out);
+        }
+        let out = child.wait_with_output()?;
+        check(args, out)
+    }
+
+    /// Like `run`, but `None` when git exits non-zero (a missing object, say).
+    pub fn try_run<S: AsRef<OsStr>>(&self, args: &[S]) -> Result<Option<Vec<u8>>> {
+        match self.run(args) {
+            Ok(out) => Ok(Some(out)),
+            Err(Error::Failed { .. }) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Starts git with stdout piped, for output that is read as a stream.
+    pub fn spawn<S: AsRef<OsStr>>(&self, args: &[S], stdin: Stdio) -> Result<Child> {
+        self.cmd()
+            .args(args)
+            .stdin(stdin)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .map_err(Error::Spawn)
+    }
+
+    /// The commit HEAD points at, `None` on an unborn branch.
+    pub fn head(&self) -> Result<Option<String>> {
+        Ok(self
+            .try_run(&["rev-parse", "-q", "--verify", "HEAD^{commit}"])?
+            .map(|o| String::from_utf8_lossy(&o).trim().to_string()))
+    }
+
+    /// The empty tree's id in this repository's hash format.
+    pub fn empty_tree(&self) -> Result<String> {
+        let out = self.run(&["hash-object", "-t", "tree", "--stdin"])?;
+        Ok(String::from_utf8_lossy(&out).trim().to_string())
+    }
+
+    /// The content of `rev:path`, `None` when it does not exist.
+    pub fn show_blob(&self, rev: &str, path: &str) -> Result<Option<Vec<u8>>> {
+        self.try_run(&["cat-file", "blob", &format!("{rev}:{path}")])
+    }
+
+    /// Checks that `GIT_INDEX_FILE`, when set, names an index that exists: git treats
+    /// a missing one as empty, which would make every staged file look deleted.
+    pub fn check_index_file(&self) -> Result<()> {
+        if let Some(idx) = std::env::var_os("GIT_INDEX_FILE") {
+            let p = PathBuf::from(&idx);
+            let p = if p.is_absolute() { p } else { self.cwd.join(p) };
+            if !p.exists() {
+                return Err(Error::MissingIndex(p));
+            }
+        }
+        Ok(())
+    }
+
+    /// Reads many blobs through one `git cat-file --batch`. Missing objects and
+    /// blobs larger than `max` come back as `None` (the size is still reported).
+    pub fn read_blobs(&self, oids: &[String], max: u64) -> Result<Vec<(u64, Option<Vec<u8>>)>> {
+        if oids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut child = self.spawn(&["cat-file", "--batch"], Stdio::piped())?;
+        let mut stdin = child.stdin.take().expect("stdin piped");
+        let stdout = child.stdout.take().expect("stdout piped");
+        let mut reader = BufReader::new(stdout);
+        let mut results = Vec::with_capacity(oids.len());
+        for oid in oids {
+            writeln!(stdin, "{oid}")?;
+            stdin.flush()?;
+            let mut header = String::new();
+            reader.read_line(&mut header)?;
+            let parts: Vec<&str> = header.split_whitespace().collect();
+            if parts.len() != 3 {
+                results.push((0, None));
+                continue;
+            }
+            let size: u64 = parts[2].parse().unwrap_or(0);
+            let mut buf = vec![0u8; size as usize + 1];
+            reader.read_exact(&mut buf)?;
+            buf.pop();
+            if size > max {
+                results.push((size, None));
+            } else {
+                results.push((size, Some(buf)));
+            }
+        }
+        drop(stdin);
+        let _ = child.wait();
+        Ok(results)
+    }
+}
+
+fn check<S: AsRef<OsStr>>(args: &[S], out: std::process::Output) -> Result<Vec<u8>> {
+    if out.status.success() {
+        Ok(out.stdout)
+    } else {
+        let a: Vec<&OsStr> = args.iter().map(|s| s.as_ref()).collect();
+        Err(Error::Failed {
+            args: describe(&a),
+            stderr: String::from_utf8_lossy(&out.stderr).trim().to_string(),
+        })
+    }
+}
+
+fn is_bare_dir(p: &Path) -> bool {
+    p.join("HEAD").is_file() && p.join("objects").is_dir() && !p.ends_with(".git")
+}
+
+pub fn absolute(p: &Path) -> PathBuf {
+    if p.is_absolute() {
+        p.to_path_buf()
+    } else {
+        std::env::current_dir()
+            .map(|c| c.join(p))
+            .unwrap_or_else(|_| p.to_path_buf())
+    }
+}
+
+/// Turns a path as git prints it (C-quoted when it holds special bytes) back into
+/// the raw bytes.
+pub fn unquote(s: &[u8]) -> Vec<u8> {
+    if s.len() < 2 || s[0] != b'"' || s[s.len() - 1] != b'"' {
+        return s.to_vec();
+    }
+    let inner = &s[1..s.len() - 1];
+    let mut out = Vec::with_capacity(inner.len());
+    let mut i = 0;
+    while i < inner.len() {
+        let c = inner[i];
+        if c != b'\\' || i + 1 >= inner.len() {
+            out.push(c);
+            i += 1;
+            continue;
+        }
+        let e = inner[i + 1];
+        i += 2;
+        match e {
+            b'n' => out.push(b'\n'),
+            b't' => out.push(b'\t'),
+            b'r' => out.push(b'\r'),
+            b'a' => out.push(7),
+            b'b' => out.push(8),
+            b'f' => out.push(12),
+            b'v' => out.push(11),
+            b'0'..=b'7' => {
+                let mut v: u32 = u32::from(e - b'0');
+                let mut n = 1;
+                while n < 3 && i < inner.len() && (b'0'..=b'7').contains(&inner[i]) {
+                    v = v * 8 + u32::from(inner[i] - b'0');
+                    i += 1;
+                    n += 1;
+                }
+                out.push(v as u8);
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+/// Shows a path from git for a person: as-is when it is plain UTF-8 without control
+/// characters, else C-quoted the way git quotes it, so a newline in a name cannot
+/// forge a line of the report.
+pub fn display_path(p: &[u8]) -> String {
+    match std::str::from_utf8(p) {
+        Ok(s) if !s.chars().any(|c| c.is_control() || c == '"') => s.to_string(),
+        _ => {
+            let mut out = String::from("\"");
+            for chunk in p.utf8_chunks() {
+                for c in chunk.valid().chars() {
+                    match c {
+                        '\n' => out.push_str("\\n"),
+                        '\t' => out.push_str("\\t"),
+                        '\r' => out.push_str("\\r"),
+                        '"' => out.push_str("\\\""),
+                        '\\' => out.push_str("\\\\"),
+                        c if c.is_control() => {
+                            let mut b = [0u8; 4];
+                            for byte in c.encode_utf8(&mut b).bytes() {
+                                out.push_str(&format!("\\{byte:03o}"));
+                            }
+                        }
+                        c => out.push(c),
+                    }
+                }
+                for byte in chunk.invalid() {
+                    out.push_str(&format!("\\{byte:03o}"));
+                }
+            }
+            out.push('"');
+            out
+        }
+    }
+}
+
+/// Path bytes from an `OsStr` (Unix paths are bytes; elsewhere, UTF-8 lossy).
+pub fn os_bytes(s: &OsStr) -> Vec<u8> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        s.as_bytes().to_vec()
+    }
+    #[cfg(not(unix))]
+    {
+        s.to_string_lossy().into_owned().into_bytes()
+    }
+}
+
+pub fn os_string(b: &[u8]) -> OsString {
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStringExt;
+        OsString::from_vec(b.to_vec())
+    }
+    #[cfg(not(unix))]
+    {
+        OsString::from(String::from_utf8_lossy(b).into_owned())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unquotes_git_c_style_paths() {
+        assert_eq!(unquote(b"plain.txt"), b"plain.txt");
+        assert_eq!(unquote(b"\"a\\nb.txt\""), b"a\nb.txt");
+        assert_eq!(unquote(b"\"caf\\303\\251\""), "café".as_bytes());
+        assert_eq!(unquote(b"\"q\\\"uote\\\\\""), b"q\"uote\\");
+    }
+
+    #[test]
+    fn displays_odd_paths_quoted() {
+        assert_eq!(display_path(b"src/main.rs"), "src/main.rs");
+        assert_eq!(display_path(b"with space.txt"), "with space.txt");
+        assert_eq!(display_path(b"a\nb"), "\"a\\nb\"");
+        assert_eq!(display_path(b"bad\xffname"), "\"bad\\377name\"");
+        assert_eq!(display_path("café".as_bytes()), "café");
+    }
+}

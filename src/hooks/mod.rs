@@ -1,0 +1,3 @@
+//! One module per git hook: orchestration only, no detection logic.
+
+pub mod pre_commit;

@@ -1,0 +1,294 @@
+//! The matcher. One Aho-Corasick automaton over every rule's keywords says which
+//! rules can match a chunk; only those rules' regexes run, and each regex is compiled
+//! the first time a chunk needs it, never at start-up.
+
+use std::sync::OnceLock;
+
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use regex::bytes::{Regex, RegexBuilder};
+
+use super::filter;
+use super::rules::{RuleDef, RULES};
+use super::validate::validate;
+
+struct Compiled {
+    re: Regex,
+    /// Index of the capture group that holds the secret.
+    group: usize,
+    allow: Vec<Regex>,
+}
+
+pub struct Engine {
+    rules: Vec<&'static RuleDef>,
+    keywords: AhoCorasick,
+    /// For each keyword (pattern index in `keywords`), the rules it enables.
+    keyword_rules: Vec<Vec<u16>>,
+    compiled: Vec<OnceLock<Option<Compiled>>>,
+    /// Extra allow regexes from the policy, matched against the secret.
+    allow_values: Vec<Regex>,
+}
+
+/// A match inside a chunk: byte offsets of the secret.
+#[derive(Debug, Clone)]
+pub struct RawMatch {
+    pub rule: &'static RuleDef,
+    pub start: usize,
+    pub end: usize,
+}
+
+impl Engine {
+    /// All built-in rules except those disabled by id.
+    pub fn new(disabled: &[String], allow_values: Vec<Regex>) -> Engine {
+        let rules: Vec<&'static RuleDef> = RULES
+            .iter()
+            .filter(|r| !disabled.iter().any(|d| d == r.id))
+            .collect();
+        Self::with_rules(rules, allow_values)
+    }
+
+    pub fn with_rules(rules: Vec<&'static RuleDef>, allow_values: Vec<Regex>) -> Engine {
+        let mut words: Vec<&'static str> = Vec::new();
+        let mut keyword_rules: Vec<Vec<u16>> = Vec::new();
+        for (i, r) in rules.iter().enumerate() {
+            for k in r.keywords {
+                match words.iter().position(|w| w == k) {
+                    Some(p) => keyword_rules[p].push(i as u16),
+                    None => {
+                        words.push(k);
+                        keyword_rules.push(vec![i as u16]);
+                    }
+                }
+            }
+        }
+        let keywords = AhoCorasickBuilder::new()
+            .ascii_case_insensitive(true)
+            .match_kind(MatchKind::Standard)
+            .build(&words)
+            .expect("keywords are plain strings");
+        let compiled = (0..rules.len()).map(|_| OnceLock::new()).collect();
+        Engine {
+            rules,
+            keywords,
+            keyword_rules,
+            compiled,
+            allow_values,
+        }
+    }
+
+    pub fn rules(&self) -> &[&'static RuleDef] {
+        &self.rules
+    }
+
+    fn compiled(&self, i: usize) -> Option<&Compiled> {
+        self.compiled[i]
+            .get_or_init(|| {
+                let rule = self.rules[i];
+                match compile(rule) {
+                    Ok(c) => Some(c),
+                    Err(e) => {
+                        tracing::error!(rule = rule.id, error = %e, "rule pattern does not compile; rule skipped");
+                        None
+                    }
+                }
+            })
+            .as_ref()
+    }
+
+    /// Every secret in `text`. `path` decides path-dependent filters (lock files).
+    pub fn scan(&self, text: &[u8], path: &[u8]) -> Vec<RawMatch> {
+        let mut hit = vec![false; self.rules.len()];
+        let mut any = false;
+        for m in self.keywords.find_overlapping_iter(text) {
+            for &r in &self.keyword_rules[m.pattern().as_usize()] {
+                hit[r as usize] = true;
+                any = true;
+            }
+        }
+        if !any {
+            return Vec::new();
+        }
+        let lock_file = filter::is_lock_file(path);
+        let mut out: Vec<RawMatch> = Vec::new();
+        for (i, _) in hit.iter().enumerate().filter(|(_, h)| **h) {
+            let rule = self.rules[i];
+            if rule.generic && lock_file {
+                continue;
+            }
+            let Some(c) = self.compiled(i) else { continue };
+            for caps in c.re.captures_iter(text) {
+                let Some(m) = caps.get(c.group).or_else(|| caps.get(0)) else {
+                    continue;
+                };
+                let secret = m.as_bytes();
+                if !self.accept(rule, c, secret) {
+                    continue;
+                }
+                if line_allows(text, m.start(), m.end()) {
+                    continue;
+                }
+                out.push(RawMatch {
+                    rule,
+                    start: m.start(),
+                    end: m.end(),
+                });
+            }
+        }
+        dedup(out)
+    }
+
+    fn accept(&self, rule: &RuleDef, c: &Compiled, secret: &[u8]) -> bool {
+        if secret.is_empty() {
+            return false;
+        }
+        if let Some(min) = rule.entropy {
+            if filter::shannon_entropy(secret) < min {
+                return false;
+            }
+        }
+        if let Some(v) = rule.validator {
+            if !validate(v, secret) {
+                return false;
+            }
+        }
+        if filter::is_placeholder(secret) {
+            return false;
+        }
+        if rule.generic && (filter::is_reference(secret) || filter::is_digest_or_id(secret)) {
+            return false;
+        }
+        if c.allow
+            .iter()
+            .chain(&self.allow_values)
+            .any(|a| a.is_match(secret))
+        {
+            return false;
+        }
+        true
+    }
+}
+
+fn compile(rule: &RuleDef) -> Result<Compiled, regex::Error> {
+    let re = RegexBuilder::new(rule.pattern)
+        .size_limit(1 << 24)
+        .build()?;
+    let group = re
+        .capture_names()
+        .position(|n| n == Some("secret"))
+        .unwrap_or(if re.captures_len() > 1 { 1 } else { 0 });
+    let allow = rule
+        .allow
+        .iter()
+        .map(|a| Regex::new(a))
+        .collect::<Result<_, _>>()?;
+    Ok(Compiled { re, group, allow })
+}
+
+/// True when the line (or any line) the secret spans carries `vouchsafe:allow`.
+fn line_allows(text: &[u8], start: usize, end: usize) -> bool {
+    let ls = memchr::memrchr(b'\n', &text[..start]).map_or(0, |p| p + 1);
+    let le = memchr::memchr(b'\n', &text[end..]).map_or(text.len(), |p| end + p);
+    filter::contains(&text[ls..le], b"vouchsafe:allow")
+}
+
+/// One finding per place: a generic rule yields to a specific one on overlapping
+/// text, and two rules on the same span report once (the first, in rule order).
+fn dedup(mut v: Vec<RawMatch>) -> Vec<RawMatch> {
+    if v.len() < 2 {
+        return v;
+    }
+    v.sort_by_key(|m| (m.start, m.rule.generic, std::cmp::Reverse(m.end)));
+    let mut out: Vec<RawMatch> = Vec::with_capacity(v.len());
+    for m in v {
+        let overlaps = |o: &RawMatch| o.start < m.end && m.start < o.end;
+        if let Some(pos) = out.iter().position(overlaps) {
+            let o = &out[pos];
+            if o.rule.generic && !m.rule.generic {
+                out[pos] = m;
+            }
+            continue;
+        }
+        out.push(m);
+    }
+    out
+}
+
+/// Checks every rule against its own examples through the whole engine. Returns one
+/// line per problem; empty means every rule is right.
+pub fn check_rules(rules: &[&'static RuleDef]) -> Vec<String> {
+    let mut problems = Vec::new();
+    let all = Engine::with_rules(rules.to_vec(), Vec::new());
+    for (i, rule) in rules.iter().enumerate() {
+        if let Err(e) = compile(rule) {
+            problems.push(format!("{}: pattern does not compile: {e}", rule.id));
+            continue;
+        }
+        let _ = all.compiled(i);
+        for ex in rule.examples {
+            if !rule
+                .keywords
+                .iter()
+                .any(|k| ex.to_ascii_lowercase().contains(k))
+            {
+                problems.push(format!(
+                    "{}: example holds none of the keywords: {ex:?}",
+                    rule.id
+                ));
+            }
+            let found = all.scan(ex.as_bytes(), b"example.txt");
+            if !found.iter().any(|m| m.rule.id == rule.id) {
+                let got: Vec<&str> = found.iter().map(|m| m.rule.id).collect();
+                problems.push(format!(
+                    "{}: example gives no finding of this rule (got {got:?}): {ex:?}",
+                    rule.id
+                ));
+            }
+        }
+        for neg in rule.negative {
+            let found = all.scan(neg.as_bytes(), b"example.txt");
+            if !found.is_empty() {
+                let got: Vec<&str> = found.iter().map(|m| m.rule.id).collect();
+                problems.push(format!(
+                    "{}: negative example gives findings {got:?}: {neg:?}",
+                    rule.id
+                ));
+            }
+        }
+    }
+    problems
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_rule_passes_its_own_examples() {
+        let rules: Vec<&'static RuleDef> = RULES.iter().collect();
+        let problems = check_rules(&rules);
+        assert!(
+            problems.is_empty(),
+            "{} problems:\n{}",
+            problems.len(),
+            problems.join("\n")
+        );
+    }
+
+    #[test]
+    fn at_least_150_specific_rules_and_some_generic() {
+        let specific = RULES.iter().filter(|r| !r.generic).count();
+        let generic = RULES.iter().filter(|r| r.generic).count();
+        assert!(specific >= 150, "only {specific} provider-specific rules");
+        assert!(generic >= 4, "only {generic} generic rules");
+    }
+
+    #[test]
+    fn patterns_compile_lazily() {
+        let e = Engine::new(&[], Vec::new());
+        assert!(e.compiled.iter().all(|c| c.get().is_none()));
+        let _ = e.scan(b"nothing to see here", b"a.txt");
+        assert!(
+            e.compiled.iter().all(|c| c.get().is_none()),
+            "no keyword, no regex compiled"
+        );
+    }
+}
