@@ -84,6 +84,27 @@ pub enum ScanTarget {
 pub enum HookCommand {
     /// The pre-commit gate: `scan staged`, blocking on findings.
     PreCommit,
+    /// Backstop for `git commit --no-verify`: runs the pre-commit gate when it did not run.
+    PrepareCommitMsg {
+        /// The commit message file git passes.
+        msg_file: std::path::PathBuf,
+        /// Where the message came from (message, template, merge, squash, commit).
+        source: Option<String>,
+        /// The commit for `-c`/`-C`/`--amend`.
+        sha: Option<String>,
+    },
+    /// The commit-msg gate: scans the message for secrets.
+    CommitMsg {
+        /// The commit message file git passes.
+        msg_file: std::path::PathBuf,
+    },
+    /// The pre-push gate: scans the commits about to leave (ref lines on stdin).
+    PrePush {
+        /// The remote's name (or its URL when pushing to a URL).
+        remote: String,
+        /// The remote's URL.
+        url: Option<String>,
+    },
 }
 
 #[derive(Debug, Subcommand)]

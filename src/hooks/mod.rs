@@ -1,3 +1,6 @@
 //! One module per git hook: orchestration only, no detection logic.
 
+pub mod commit_msg;
 pub mod pre_commit;
+pub mod pre_push;
+pub mod prepare_commit_msg;
