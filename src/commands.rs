@@ -32,10 +32,7 @@ fn scan_cmd(target: ScanTarget) -> anyhow::Result<Status> {
         ScanTarget::Staged { output } => {
             let repo = Repo::discover()?;
             let out = scan::staged::scan_staged(&repo)?;
-            let t = Target {
-                what: "the staged changes".into(),
-                rerun: "vouchsafe scan staged".into(),
-            };
+            let t = Target::new("the staged changes", "vouchsafe scan staged");
             (out, output, t, repo.work_tree)
         }
         ScanTarget::Path {
@@ -65,6 +62,7 @@ fn scan_cmd(target: ScanTarget) -> anyhow::Result<Status> {
                     format!("{} paths", paths.len())
                 },
                 rerun: format!("vouchsafe scan path {}", shown.join(" ")),
+                fix: report::Fix::Files,
             };
             (out, output, t, top)
         }
@@ -97,6 +95,7 @@ fn scan_cmd(target: ScanTarget) -> anyhow::Result<Status> {
                     if commits.len() == 1 { "" } else { "s" }
                 ),
                 rerun,
+                fix: report::Fix::Files,
             };
             (out, output, t, repo.work_tree)
         }

@@ -7,20 +7,6 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 
-/// Environment variables that tie a git process to one repository. A hook inherits
-/// them; they are cleared before git is run on any other repository.
-pub const LOCAL_ENV_VARS: &[&str] = &[
-    "GIT_DIR",
-    "GIT_WORK_TREE",
-    "GIT_INDEX_FILE",
-    "GIT_OBJECT_DIRECTORY",
-    "GIT_ALTERNATE_OBJECT_DIRECTORIES",
-    "GIT_COMMON_DIR",
-    "GIT_PREFIX",
-    "GIT_NAMESPACE",
-    "GIT_QUARANTINE_PATH",
-];
-
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     #[error("could not run git ({0}): is git installed and on PATH?")]

@@ -11,10 +11,7 @@ use crate::Status;
 pub fn run() -> anyhow::Result<Status> {
     let repo = Repo::discover()?;
     let out = scan::staged::scan_staged(&repo)?;
-    let target = Target {
-        what: "the staged changes".into(),
-        rerun: "vouchsafe scan staged".into(),
-    };
+    let target = Target::new("the staged changes", "vouchsafe scan staged");
     let stderr = std::io::stderr();
     let color = report::use_color(stderr.is_terminal());
     let mut w = stderr.lock();

@@ -4,7 +4,7 @@ use std::io::Write;
 
 use crate::scan::{Outcome, SkipReason};
 
-use super::Target;
+use super::{Fix, Target};
 
 pub struct Paint {
     on: bool,
@@ -111,19 +111,30 @@ fn write_skips(w: &mut dyn Write, out: &Outcome, p: &Paint) -> std::io::Result<(
 
 pub fn write_advice(w: &mut dyn Write, target: &Target, p: &Paint) -> std::io::Result<()> {
     writeln!(w, "{}", p.bold("What to do"))?;
-    writeln!(w, "  A real secret: delete it from the file, stage the change, and rotate the credential at its")?;
-    writeln!(w, "  provider. Treat it as leaked; load it at run time from the environment or a secret store.")?;
-    writeln!(
-        w,
-        "  Not a secret (a fixture, a revoked sample), allow it in one of these ways:"
-    )?;
-    writeln!(
-        w,
-        "    - put `vouchsafe:allow` in a comment on the same line;"
-    )?;
-    writeln!(w, "    - run `{} --add-to-ignore` to add these fingerprints to .vouchsafeignore, and commit that file;", target.rerun)?;
-    writeln!(w, "    - allow by path or by value in .vouchsafe.toml: [scan] allow_paths = [\"tests/fixtures/**\"] or")?;
-    writeln!(w, "      allow_regexes = [\"...\"] (policy is read from the last commit, so commit it first).")?;
+    match &target.fix {
+        Fix::Files => {
+            writeln!(w, "  A real secret: delete it from the file, stage the change, and rotate the credential at its")?;
+            writeln!(w, "  provider. Treat it as leaked; load it at run time from the environment or a secret store.")?;
+        }
+        Fix::Message(file) => {
+            writeln!(w, "  A real secret in the commit message: rotate it, then commit again without it. Your message")?;
+            writeln!(w, "  is kept: `git commit -e -F {file}` reopens it for editing.")?;
+        }
+        Fix::History(base) => {
+            writeln!(w, "  A real secret in a commit that has not left yet: rotate it, then rewrite the commits with")?;
+            writeln!(w, "  `git rebase -i {base}` (mark the commit `edit`, remove the secret, `git commit --amend`,")?;
+            writeln!(w, "  `git rebase --continue`) and push again.")?;
+        }
+    }
+    writeln!(w, "  Not a secret (a fixture, a revoked sample), allow it in one of these ways:")?;
+    writeln!(w, "    - put `vouchsafe:allow` on the same line;")?;
+    if !matches!(target.fix, Fix::Message(_)) {
+        writeln!(w, "    - run `{} --add-to-ignore` to add these fingerprints to .vouchsafeignore, and commit that file;", target.rerun)?;
+        writeln!(w, "    - allow by path or by value in .vouchsafe.toml: [scan] allow_paths = [\"tests/fixtures/**\"] or")?;
+        writeln!(w, "      allow_regexes = [\"...\"] (policy is read from the last commit, so commit it first).")?;
+    } else {
+        writeln!(w, "    - allow by value in .vouchsafe.toml: [scan] allow_regexes = [\"...\"] (read from the last commit).")?;
+    }
     Ok(())
 }
 

@@ -25,6 +25,24 @@ pub struct Target {
     pub what: String,
     /// The command that re-runs this scan, to which `--add-to-ignore` can be added.
     pub rerun: String,
+    /// What removing the secret means here.
+    pub fix: Fix,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Fix {
+    /// Edit the files (staged changes, files on disk).
+    Files,
+    /// Edit the commit message; the message is kept in this file.
+    Message(String),
+    /// Rewrite commits that are not pushed yet, starting after this base.
+    History(String),
+}
+
+impl Target {
+    pub fn new(what: impl Into<String>, rerun: impl Into<String>) -> Target {
+        Target { what: what.into(), rerun: rerun.into(), fix: Fix::Files }
+    }
 }
 
 pub fn json_value(out: &Outcome, target: &Target) -> serde_json::Value {

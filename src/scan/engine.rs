@@ -75,10 +75,6 @@ impl Engine {
         }
     }
 
-    pub fn rules(&self) -> &[&'static RuleDef] {
-        &self.rules
-    }
-
     fn compiled(&self, i: usize) -> Option<&Compiled> {
         self.compiled[i]
             .get_or_init(|| {
