@@ -126,6 +126,10 @@ pub struct InstallArgs {
     /// Write even into a hooks directory another tool or a global setting owns.
     #[arg(long)]
     pub force: bool,
+    /// If the vouchsafe binary goes missing, let git go on with a warning instead of
+    /// stopping it (the default fails closed).
+    #[arg(long)]
+    pub fail_open: bool,
 }
 
 #[derive(Debug, Args)]

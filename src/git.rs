@@ -403,3 +403,172 @@ mod tests {
         assert_eq!(display_path("café".as_bytes()), "café");
     }
 }
+
+// ---------------------------------------------------------------------------------
+// Installer helpers (used by src/install/ and the demo): where hooks live, config
+// values with their scope, the global and system configuration, git's version.
+
+/// Variables that tie a git process to one repository; cleared when git is asked
+/// about configuration outside any repository.
+const REPO_ENV_VARS: &[&str] = &[
+    "GIT_DIR",
+    "GIT_WORK_TREE",
+    "GIT_INDEX_FILE",
+    "GIT_OBJECT_DIRECTORY",
+    "GIT_ALTERNATE_OBJECT_DIRECTORIES",
+    "GIT_COMMON_DIR",
+    "GIT_PREFIX",
+    "GIT_NAMESPACE",
+    "GIT_QUARANTINE_PATH",
+];
+
+impl Repo {
+    /// A path from `git rev-parse --path-format=absolute <args>` (git >= 2.31).
+    pub fn rev_parse_path(&self, args: &[&str]) -> Result<PathBuf> {
+        let mut full = vec!["rev-parse", "--path-format=absolute"];
+        full.extend_from_slice(args);
+        let out = self.run(&full)?;
+        let text = out.strip_suffix(b"\n").unwrap_or(&out);
+        Ok(PathBuf::from(os_string(text)))
+    }
+
+    /// The hooks directory git really uses: honours `core.hooksPath`, and linked
+    /// worktrees share the main repository's.
+    pub fn hooks_dir(&self) -> Result<PathBuf> {
+        self.rev_parse_path(&["--git-path", "hooks"])
+    }
+
+    /// The directory shared by all worktrees (`.git` of the main work tree).
+    pub fn common_dir(&self) -> Result<PathBuf> {
+        self.rev_parse_path(&["--git-common-dir"])
+    }
+
+    /// This worktree's own git directory (index, `CHERRY_PICK_HEAD`, rebase state).
+    pub fn git_dir(&self) -> Result<PathBuf> {
+        let out = self.run(&["rev-parse", "--absolute-git-dir"])?;
+        let text = out.strip_suffix(b"\n").unwrap_or(&out);
+        Ok(PathBuf::from(os_string(text)))
+    }
+
+    /// Every value of a multi-valued key with the scope that set it (`local`,
+    /// `worktree`, `global`, `system`, `command`), in the order git reads them.
+    pub fn config_with_scope(&self, key: &str) -> Result<Vec<(String, String)>> {
+        let out = self
+            .try_run(&["config", "--show-scope", "--get-all", "-z", key])?
+            .unwrap_or_default();
+        let mut parts = out.split(|&b| b == 0);
+        let mut values = Vec::new();
+        while let (Some(scope), Some(value)) = (parts.next(), parts.next()) {
+            values.push((
+                String::from_utf8_lossy(scope).into_owned(),
+                String::from_utf8_lossy(value).into_owned(),
+            ));
+        }
+        Ok(values)
+    }
+
+    /// The raw staged change list (`diff-index --cached --raw -z`) against `base`:
+    /// paths, modes and blob ids, no content.
+    pub fn staged_raw(&self, base: &str) -> Result<Vec<u8>> {
+        self.run(&[
+            "diff-index",
+            "--cached",
+            "--raw",
+            "-z",
+            "--no-renames",
+            "--full-index",
+            "--ita-invisible-in-index",
+            base,
+            "--",
+        ])
+    }
+
+    /// Paths under `dir` that are tracked in this repository's index.
+    pub fn tracked_under(&self, dir: &Path) -> Result<bool> {
+        let out = self.try_run(&[
+            OsStr::new("ls-files"),
+            OsStr::new("-z"),
+            OsStr::new("--"),
+            dir.as_os_str(),
+        ])?;
+        Ok(out.is_some_and(|o| !o.is_empty()))
+    }
+}
+
+/// A `git config` command outside any repository: the global or system file only.
+fn config_outside(scope: &str) -> Command {
+    let mut cmd = Command::new("git");
+    cmd.current_dir(std::env::temp_dir())
+        .arg("config")
+        .arg(format!("--{scope}"))
+        .env("LC_ALL", "C");
+    for v in REPO_ENV_VARS {
+        cmd.env_remove(v);
+    }
+    cmd
+}
+
+/// `git config --global|--system <args>`: stdout, or `None` when git exits 1 (the
+/// key is not set). Any other failure is an error.
+pub fn config_scoped(scope: &str, args: &[&str]) -> Result<Option<Vec<u8>>> {
+    let out = config_outside(scope)
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .map_err(Error::Spawn)?;
+    if out.status.code() == Some(1) && out.stdout.is_empty() {
+        return Ok(None);
+    }
+    let mut full = vec!["config".to_string(), format!("--{scope}")];
+    full.extend(args.iter().map(|a| a.to_string()));
+    check(&full, out).map(Some)
+}
+
+/// Every value of `key` in the global (or system) configuration; with `path`, as
+/// git expands it (`~/hooks` becomes `$HOME/hooks`).
+pub fn config_values(scope: &str, key: &str, path: bool) -> Result<Vec<String>> {
+    let mut args = vec!["--get-all", "-z"];
+    if path {
+        args.push("--type=path");
+    }
+    args.push(key);
+    let out = config_scoped(scope, &args)?.unwrap_or_default();
+    Ok(out
+        .split(|&b| b == 0)
+        .filter(|v| !v.is_empty())
+        .map(|v| String::from_utf8_lossy(v).into_owned())
+        .collect())
+}
+
+/// git's version as (major, minor, patch).
+pub fn version() -> Result<(u32, u32, u32)> {
+    let out = Command::new("git")
+        .arg("--version")
+        .stdin(Stdio::null())
+        .output()
+        .map_err(Error::Spawn)?;
+    let out = check(&["--version"], out)?;
+    let text = String::from_utf8_lossy(&out);
+    // "git version 2.47.3" (Apple adds " (Apple Git-...)", Windows ".windows.1").
+    let v = text.split_whitespace().nth(2).unwrap_or("");
+    let mut nums = v.split('.').map(|p| {
+        p.chars()
+            .take_while(|c| c.is_ascii_digit())
+            .collect::<String>()
+            .parse::<u32>()
+            .unwrap_or(0)
+    });
+    Ok((
+        nums.next().unwrap_or(0),
+        nums.next().unwrap_or(0),
+        nums.next().unwrap_or(0),
+    ))
+}
+
+/// A plain `git` command as a person would type it, in `dir`: for the demo, which
+/// shows real git commands and their own output.
+pub fn plain_command(dir: &Path) -> Command {
+    let mut cmd = Command::new("git");
+    cmd.current_dir(dir);
+    cmd
+}

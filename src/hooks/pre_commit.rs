@@ -23,6 +23,8 @@ pub fn run() -> anyhow::Result<Status> {
             ..Default::default()
         };
         report::human::write_skips_only(&mut w, &quiet, color)?;
+        // Lets the prepare-commit-msg backstop know this change was checked.
+        crate::install::backstop::record_pass(&repo);
         return Ok(Status::Ok);
     }
     report::write(&mut w, Format::Human, &out, &target, color)?;
