@@ -357,6 +357,15 @@ pub fn display_path(p: &[u8]) -> String {
     }
 }
 
+/// A path for machine-readable output: the path itself when it is UTF-8 (JSON can
+/// carry any character), else C-quoted as git does.
+pub fn text_path(p: &[u8]) -> String {
+    match std::str::from_utf8(p) {
+        Ok(s) => s.to_string(),
+        Err(_) => display_path(p),
+    }
+}
+
 /// Path bytes from an `OsStr` (Unix paths are bytes; elsewhere, UTF-8 lossy).
 pub fn os_bytes(s: &OsStr) -> Vec<u8> {
     #[cfg(unix)]

@@ -2,6 +2,7 @@
 
 use std::io::Write;
 
+use crate::git::display_path;
 use crate::scan::{Outcome, SkipReason};
 
 use super::{Fix, Target};
@@ -68,7 +69,7 @@ pub fn write_report(
     )?;
     writeln!(w)?;
     for f in &out.findings {
-        let mut place = format!("{}:{}:{}", f.path, f.line, f.column);
+        let mut place = format!("{}:{}:{}", display_path(&f.path_bytes), f.line, f.column);
         if let Some(c) = &f.commit {
             place.push_str(&format!("  (commit {})", &c[..c.len().min(12)]));
         }
@@ -97,7 +98,7 @@ fn write_skips(w: &mut dyn Write, out: &Outcome, p: &Paint) -> std::io::Result<(
             w,
             "{} {} not scanned: {}{}",
             p.yellow("warning:"),
-            s.path,
+            display_path(&s.path_bytes),
             s.reason.describe(),
             if s.reason == SkipReason::TooLarge {
                 " (raise [scan] max_file_size in .vouchsafe.toml to scan it)"
@@ -118,7 +119,10 @@ pub fn write_advice(w: &mut dyn Write, target: &Target, p: &Paint) -> std::io::R
         }
         Fix::Message(file) => {
             writeln!(w, "  A real secret in the commit message: rotate it, then commit again without it. Your message")?;
-            writeln!(w, "  is kept: `git commit -e -F {file}` reopens it for editing.")?;
+            writeln!(
+                w,
+                "  is kept: `git commit -e -F {file}` reopens it for editing."
+            )?;
         }
         Fix::History(base) => {
             writeln!(w, "  A real secret in a commit that has not left yet: rotate it, then rewrite the commits with")?;
@@ -126,7 +130,10 @@ pub fn write_advice(w: &mut dyn Write, target: &Target, p: &Paint) -> std::io::R
             writeln!(w, "  `git rebase --continue`) and push again.")?;
         }
     }
-    writeln!(w, "  Not a secret (a fixture, a revoked sample), allow it in one of these ways:")?;
+    writeln!(
+        w,
+        "  Not a secret (a fixture, a revoked sample), allow it in one of these ways:"
+    )?;
     writeln!(w, "    - put `vouchsafe:allow` on the same line;")?;
     if !matches!(target.fix, Fix::Message(_)) {
         writeln!(w, "    - run `{} --add-to-ignore` to add these fingerprints to .vouchsafeignore, and commit that file;", target.rerun)?;

@@ -41,7 +41,11 @@ pub enum Fix {
 
 impl Target {
     pub fn new(what: impl Into<String>, rerun: impl Into<String>) -> Target {
-        Target { what: what.into(), rerun: rerun.into(), fix: Fix::Files }
+        Target {
+            what: what.into(),
+            rerun: rerun.into(),
+            fix: Fix::Files,
+        }
     }
 }
 

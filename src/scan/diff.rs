@@ -114,6 +114,12 @@ pub fn parse<R: BufRead>(
             if rest == b"/dev/null" {
                 f.deleted = true;
             } else {
+                // git ends an unquoted name holding a space with a tab.
+                let rest = if rest.first() != Some(&b'"') {
+                    rest.strip_suffix(b"\t").unwrap_or(rest)
+                } else {
+                    rest
+                };
                 let p = unquote(rest);
                 f.path = p.strip_prefix(b"b/").map(<[u8]>::to_vec).unwrap_or(p);
             }

@@ -52,7 +52,7 @@ pub fn add(top: &Path, findings: &[Finding]) -> anyhow::Result<usize> {
         if known.contains(&f.fingerprint) || !seen.insert(f.fingerprint.clone()) {
             continue;
         }
-        let place = format!("{}:{}", f.path, f.line).replace(['\n', '\r'], " ");
+        let place = format!("{}:{}", crate::git::display_path(&f.path_bytes), f.line);
         text.push_str(&format!("{}  # {} {}\n", f.fingerprint, f.rule_id, place));
         added += 1;
     }

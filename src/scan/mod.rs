@@ -17,7 +17,7 @@ use globset::GlobSet;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use crate::git::display_path;
+use crate::git::text_path;
 use crate::policy::Policy;
 use engine::{Engine, RawMatch};
 
@@ -28,7 +28,7 @@ pub const DEFAULT_MAX_FILE_SIZE: u64 = 10 * 1024 * 1024;
 pub struct Finding {
     pub rule_id: &'static str,
     pub description: &'static str,
-    /// The path as text: itself when it is plain UTF-8, else C-quoted as git does.
+    /// The path as text: itself when it is UTF-8, else C-quoted as git does.
     pub path: String,
     #[serde(skip)]
     pub path_bytes: Vec<u8>,
@@ -43,6 +43,8 @@ pub struct Finding {
 #[derive(Debug, Clone, Serialize)]
 pub struct Skipped {
     pub path: String,
+    #[serde(skip)]
+    pub path_bytes: Vec<u8>,
     pub reason: SkipReason,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub commit: Option<String>,
@@ -192,7 +194,7 @@ fn finding(
     Finding {
         rule_id: m.rule.id,
         description: m.rule.description,
-        path: display_path(path),
+        path: text_path(path),
         path_bytes: path.to_vec(),
         line,
         column,
@@ -253,5 +255,16 @@ mod tests {
         assert_ne!(a, fingerprint("r", b"p2", b"s"));
         assert_ne!(a, fingerprint("r2", b"p", b"s"));
         assert_eq!(a, fingerprint("r", b"p", b"s"));
+    }
+}
+
+impl Skipped {
+    pub fn new(path: &[u8], reason: SkipReason, commit: Option<&str>) -> Skipped {
+        Skipped {
+            path: text_path(path),
+            path_bytes: path.to_vec(),
+            reason,
+            commit: commit.map(str::to_string),
+        }
     }
 }

@@ -8,7 +8,7 @@ use ignore::{WalkBuilder, WalkState};
 
 use super::staged::looks_binary;
 use super::{Lines, Outcome, Scanner, SkipReason, Skipped};
-use crate::git::{display_path, os_bytes};
+use crate::git::os_bytes;
 
 pub fn scan_paths(
     scanner: &Scanner,
@@ -69,11 +69,7 @@ pub fn scan_paths(
             let path = entry.path();
             let rel = path.strip_prefix("./").unwrap_or(path);
             let pbytes = os_bytes(rel.as_os_str());
-            let skip = |reason| Skipped {
-                path: display_path(&pbytes),
-                reason,
-                commit: None,
-            };
+            let skip = |reason| Skipped::new(&pbytes, reason, None);
             if scanner.path_allowed(&pbytes) {
                 out.skipped.push(skip(SkipReason::AllowedPath));
                 return WalkState::Continue;

@@ -8,7 +8,7 @@ use anyhow::Context;
 
 use super::diff::{self, Event, FileDiff};
 use super::{Lines, Outcome, Scanner, SkipReason, Skipped};
-use crate::git::{display_path, Repo};
+use crate::git::Repo;
 
 const DIFF_ARGS: &[&str] = &[
     "diff-index",
@@ -85,11 +85,7 @@ pub fn scan_files(
         if f.deleted && f.text.is_empty() {
             continue;
         }
-        let skip = |reason| Skipped {
-            path: display_path(&f.path),
-            reason,
-            commit: commit.map(str::to_string),
-        };
+        let skip = |reason| Skipped::new(&f.path, reason, commit);
         if f.is_submodule() {
             out.skipped.push(skip(SkipReason::Submodule));
             continue;
@@ -122,11 +118,7 @@ pub fn scan_files(
         let oids: Vec<String> = binaries.iter().map(|(_, o)| o.clone()).collect();
         let blobs = repo.read_blobs(&oids, scanner.max_file_size)?;
         for ((path, _), (size, content)) in binaries.into_iter().zip(blobs) {
-            let skip = |reason| Skipped {
-                path: display_path(&path),
-                reason,
-                commit: commit.map(str::to_string),
-            };
+            let skip = |reason| Skipped::new(&path, reason, commit);
             match content {
                 None if size > scanner.max_file_size => {
                     out.skipped.push(skip(SkipReason::TooLarge))
