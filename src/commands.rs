@@ -14,11 +14,17 @@ pub fn run(cli: Cli) -> anyhow::Result<Status> {
     match cli.command {
         Command::Scan(target) => scan_cmd(target),
         Command::Hook(HookCommand::PreCommit) => crate::hooks::pre_commit::run(),
-        Command::Hook(HookCommand::PrepareCommitMsg { msg_file, source, sha }) => {
-            crate::hooks::prepare_commit_msg::run(&msg_file, source.as_deref(), sha.as_deref())
+        Command::Hook(HookCommand::PrepareCommitMsg {
+            msg_file,
+            source,
+            sha,
+        }) => crate::hooks::prepare_commit_msg::run(&msg_file, source.as_deref(), sha.as_deref()),
+        Command::Hook(HookCommand::CommitMsg { msg_file }) => {
+            crate::hooks::commit_msg::run(&msg_file)
         }
-        Command::Hook(HookCommand::CommitMsg { msg_file }) => crate::hooks::commit_msg::run(&msg_file),
-        Command::Hook(HookCommand::PrePush { remote, url }) => crate::hooks::pre_push::run(&remote, url.as_deref()),
+        Command::Hook(HookCommand::PrePush { remote, url }) => {
+            crate::hooks::pre_push::run(&remote, url.as_deref())
+        }
         Command::Rules(cmd) => rules_cmd(cmd),
         Command::Install(args) => crate::install::install(&args),
         Command::Uninstall(args) => crate::install::uninstall(&args),

@@ -3,15 +3,25 @@
 use crate::common::*;
 
 fn findings(run: &Run) -> Vec<serde_json::Value> {
-    run.json()["findings"].as_array().cloned().unwrap_or_default()
+    run.json()["findings"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
 }
 
 fn paths(run: &Run) -> Vec<String> {
-    findings(run).iter().map(|f| f["path"].as_str().unwrap_or_default().to_string()).collect()
+    findings(run)
+        .iter()
+        .map(|f| f["path"].as_str().unwrap_or_default().to_string())
+        .collect()
 }
 
 fn assert_no_raw(run: &Run, secret: &str) {
-    assert!(!run.stdout.contains(secret) && !run.stderr.contains(secret), "raw secret printed:\n{}", run.all());
+    assert!(
+        !run.stdout.contains(secret) && !run.stderr.contains(secret),
+        "raw secret printed:\n{}",
+        run.all()
+    );
 }
 
 #[test]
@@ -19,7 +29,10 @@ fn staged_secret_is_found_with_place_and_never_printed_raw() {
     let env = Env::new();
     let repo = env.init_repo("r");
     let tok = secrets::github_pat("staged");
-    repo.write("app/config.py", format!("import os\n\nGITHUB_TOKEN = \"{tok}\"\n"));
+    repo.write(
+        "app/config.py",
+        format!("import os\n\nGITHUB_TOKEN = \"{tok}\"\n"),
+    );
     repo.git(&["add", "."]);
     let run = repo.run(&["scan", "staged", "--format", "json"]);
     assert_eq!(run.code, 1, "{}", run.all());
@@ -29,12 +42,22 @@ fn staged_secret_is_found_with_place_and_never_printed_raw() {
     assert_eq!(f["line"], 3);
     assert_eq!(f["column"], 17);
     assert_eq!(f["fingerprint"].as_str().map(str::len), Some(64));
-    assert!(f["secret_redacted"].as_str().is_some_and(|s| s.starts_with("ghp_") && s.len() < 20));
+    assert!(f["secret_redacted"]
+        .as_str()
+        .is_some_and(|s| s.starts_with("ghp_") && s.len() < 20));
     assert_no_raw(&run, &tok);
     let human = repo.run(&["scan", "staged"]);
     assert_eq!(human.code, 1);
-    assert!(human.stdout.contains("app/config.py:3:17"), "{}", human.stdout);
-    assert!(human.stdout.contains("vouchsafe:allow") && human.stdout.contains("--add-to-ignore"), "{}", human.stdout);
+    assert!(
+        human.stdout.contains("app/config.py:3:17"),
+        "{}",
+        human.stdout
+    );
+    assert!(
+        human.stdout.contains("vouchsafe:allow") && human.stdout.contains("--add-to-ignore"),
+        "{}",
+        human.stdout
+    );
     assert_no_raw(&human, &tok);
 }
 
@@ -60,7 +83,12 @@ fn only_added_lines_count() {
     repo.write("a.txt", format!("token {tok}\nline two changed\n"));
     repo.git(&["add", "."]);
     let run = repo.run(&["scan", "staged", "--format", "json"]);
-    assert_eq!(run.code, 0, "a line that was already committed is not re-reported: {}", run.all());
+    assert_eq!(
+        run.code,
+        0,
+        "a line that was already committed is not re-reported: {}",
+        run.all()
+    );
 }
 
 #[test]
@@ -94,15 +122,40 @@ fn git_index_file_is_respected_and_a_missing_one_is_an_error() {
     // Stage into a separate index, as `git commit -a` / `git commit <paths>` do.
     let idx = repo.path.join(".git/alt-index");
     std::fs::copy(repo.path.join(".git/index"), &idx).expect("copy index");
-    let st = repo.git_cmd().env("GIT_INDEX_FILE", &idx).args(["add", "b.txt"]).status().expect("git add");
+    let st = repo
+        .git_cmd()
+        .env("GIT_INDEX_FILE", &idx)
+        .args(["add", "b.txt"])
+        .status()
+        .expect("git add");
     assert!(st.success());
-    assert_eq!(repo.run(&["scan", "staged"]).code, 0, "the default index has nothing new");
-    let run = Run::from(repo.vouchsafe().env("GIT_INDEX_FILE", &idx).args(["scan", "staged", "--format", "json"]).output().expect("run"));
+    assert_eq!(
+        repo.run(&["scan", "staged"]).code,
+        0,
+        "the default index has nothing new"
+    );
+    let run = Run::from(
+        repo.vouchsafe()
+            .env("GIT_INDEX_FILE", &idx)
+            .args(["scan", "staged", "--format", "json"])
+            .output()
+            .expect("run"),
+    );
     assert_eq!(run.code, 1, "{}", run.all());
     assert_eq!(paths(&run), vec!["b.txt"]);
-    let missing = Run::from(repo.vouchsafe().env("GIT_INDEX_FILE", ".git/no-such-index").args(["scan", "staged"]).output().expect("run"));
+    let missing = Run::from(
+        repo.vouchsafe()
+            .env("GIT_INDEX_FILE", ".git/no-such-index")
+            .args(["scan", "staged"])
+            .output()
+            .expect("run"),
+    );
     assert_eq!(missing.code, 2, "{}", missing.all());
-    assert!(missing.stderr.contains("GIT_INDEX_FILE"), "{}", missing.stderr);
+    assert!(
+        missing.stderr.contains("GIT_INDEX_FILE"),
+        "{}",
+        missing.stderr
+    );
 }
 
 #[test]
@@ -125,7 +178,11 @@ fn renames_report_the_new_path_and_only_new_lines() {
     repo.write("old.txt", format!("{body}{old}\n"));
     repo.commit_all("base");
     repo.git(&["mv", "old.txt", "new name.txt"]);
-    assert_eq!(repo.run(&["scan", "staged"]).code, 0, "a pure rename adds nothing");
+    assert_eq!(
+        repo.run(&["scan", "staged"]).code,
+        0,
+        "a pure rename adds nothing"
+    );
     let new = secrets::github_pat("renamed-new");
     repo.write("new name.txt", format!("{body}{old}\n{new}\n"));
     repo.git(&["add", "-A"]);
@@ -152,7 +209,14 @@ fn binary_files_are_skipped_unless_they_are_text() {
     assert_eq!(run.code, 1, "{}", run.all());
     assert_eq!(paths(&run), vec!["creds.dat"]);
     let skipped = run.json()["summary"]["skipped"].clone();
-    assert!(skipped.as_array().expect("array").iter().any(|s| s["path"] == "img.png" && s["reason"] == "binary"), "{skipped}");
+    assert!(
+        skipped
+            .as_array()
+            .expect("array")
+            .iter()
+            .any(|s| s["path"] == "img.png" && s["reason"] == "binary"),
+        "{skipped}"
+    );
 }
 
 #[test]
@@ -170,7 +234,12 @@ fn large_files_are_skipped_with_a_warning() {
     repo.git(&["add", "."]);
     let run = repo.run(&["scan", "staged"]);
     assert_eq!(run.code, 0, "{}", run.all());
-    assert!(run.stdout.contains("warning: big.txt not scanned: larger than the size limit"), "{}", run.stdout);
+    assert!(
+        run.stdout
+            .contains("warning: big.txt not scanned: larger than the size limit"),
+        "{}",
+        run.stdout
+    );
 }
 
 #[test]
@@ -180,7 +249,15 @@ fn submodules_and_lfs_pointers_are_skipped_symlinks_scanned_as_target_text() {
     sub.write("s.txt", "sub\n");
     sub.commit_all("sub");
     let repo = env.init_repo("r");
-    repo.git(&["-c", "protocol.file.allow=always", "submodule", "add", "-q", sub.path.to_str().expect("utf8"), "vendor/sub"]);
+    repo.git(&[
+        "-c",
+        "protocol.file.allow=always",
+        "submodule",
+        "add",
+        "-q",
+        sub.path.to_str().expect("utf8"),
+        "vendor/sub",
+    ]);
     repo.write("big.bin", "version https://git-lfs.github.com/spec/v1\noid sha256:4d7a214614ab2935c943f9e0ff69d22eadbb8f32b1258daaa5e2ca24d17e2393\nsize 12345\n");
     let tok = secrets::github_pat("symlink");
     std::os::unix::fs::symlink(&tok, repo.path.join("link")).expect("symlink");
@@ -189,7 +266,10 @@ fn submodules_and_lfs_pointers_are_skipped_symlinks_scanned_as_target_text() {
     assert_eq!(run.code, 1, "{}", run.all());
     assert_eq!(paths(&run), vec!["link"]);
     let skipped = run.json()["summary"]["skipped"].to_string();
-    assert!(skipped.contains("\"submodule\"") && skipped.contains("lfs_pointer"), "{skipped}");
+    assert!(
+        skipped.contains("\"submodule\"") && skipped.contains("lfs_pointer"),
+        "{skipped}"
+    );
 }
 
 #[test]
@@ -206,10 +286,17 @@ fn odd_file_names_are_reported_exactly() {
     assert_eq!(run.code, 1, "{}", run.all());
     let mut p = paths(&run);
     p.sort();
-    assert_eq!(p, vec!["\"caf\\351.txt\"", "new\nline.txt", "with space.txt"]);
+    assert_eq!(
+        p,
+        vec!["\"caf\\351.txt\"", "new\nline.txt", "with space.txt"]
+    );
     // The human report never lets a newline in a name start a new line.
     let human = repo.run(&["scan", "staged"]);
-    assert!(human.stdout.contains("\"new\\nline.txt\":1:1"), "{}", human.stdout);
+    assert!(
+        human.stdout.contains("\"new\\nline.txt\":1:1"),
+        "{}",
+        human.stdout
+    );
 }
 
 use std::os::unix::ffi::OsStrExt;
@@ -218,12 +305,18 @@ use std::os::unix::ffi::OsStrExt;
 fn inline_allow_ignore_file_and_policy_allow_lists() {
     let env = Env::new();
     let repo = env.init_repo("r");
-    repo.write(".vouchsafe.toml", "[scan]\nallow_paths = [\"fixtures/**\"]\nallow_regexes = [\"^ghp_Fixed\"]\n");
+    repo.write(
+        ".vouchsafe.toml",
+        "[scan]\nallow_paths = [\"fixtures/**\"]\nallow_regexes = [\"^ghp_Fixed\"]\n",
+    );
     repo.commit_all("policy");
     let a = secrets::github_pat("allow-inline");
     let b = secrets::github_pat("allow-fixture");
     let c = secrets::github_pat("ignored-later");
-    repo.write("a.txt", format!("token = \"{a}\"  # vouchsafe:allow test fixture\n"));
+    repo.write(
+        "a.txt",
+        format!("token = \"{a}\"  # vouchsafe:allow test fixture\n"),
+    );
     repo.write("fixtures/b.txt", format!("{b}\n"));
     repo.write("c.txt", format!("{c}\n"));
     repo.git(&["add", "."]);
@@ -233,7 +326,10 @@ fn inline_allow_ignore_file_and_policy_allow_lists() {
     let add = repo.run(&["scan", "staged", "--add-to-ignore"]);
     assert_eq!(add.code, 0, "{}", add.all());
     let ignore = std::fs::read_to_string(repo.path.join(".vouchsafeignore")).expect("ignore file");
-    assert!(ignore.contains("github-pat c.txt:1") && !ignore.contains(&c), "{ignore}");
+    assert!(
+        ignore.contains("github-pat c.txt:1") && !ignore.contains(&c),
+        "{ignore}"
+    );
     let again = repo.run(&["scan", "staged", "--format", "json"]);
     assert_eq!(again.code, 0, "{}", again.all());
     assert_eq!(again.json()["summary"]["ignored"], 1);
@@ -262,7 +358,11 @@ fn a_corrupt_committed_policy_is_a_clear_error() {
     repo.git(&["add", "."]);
     let run = repo.run(&["scan", "staged"]);
     assert_eq!(run.code, 2, "{}", run.all());
-    assert!(run.stderr.contains("HEAD:.vouchsafe.toml"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("HEAD:.vouchsafe.toml"),
+        "{}",
+        run.stderr
+    );
     let unknown = env.init_repo("r2");
     unknown.write(".vouchsafe.toml", "[scan]\nallow_pathz = []\n");
     unknown.commit_all("typo");
@@ -276,9 +376,18 @@ fn outside_a_repository_is_an_error_for_staged() {
     let env = Env::new();
     let dir = env.path().join("plain");
     std::fs::create_dir_all(&dir).expect("dir");
-    let run = Run::from(env.cmd(BIN, &dir).args(["scan", "staged"]).output().expect("run"));
+    let run = Run::from(
+        env.cmd(BIN, &dir)
+            .args(["scan", "staged"])
+            .output()
+            .expect("run"),
+    );
     assert_eq!(run.code, 2, "{}", run.all());
-    assert!(run.stderr.contains("not inside a git repository"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("not inside a git repository"),
+        "{}",
+        run.stderr
+    );
 }
 
 #[test]
@@ -286,8 +395,14 @@ fn scan_path_walks_directories_and_honours_gitignore() {
     let env = Env::new();
     let repo = env.init_repo("r");
     repo.write(".gitignore", "build/\n");
-    repo.write("src/a.rs", format!("const T: &str = \"{}\";\n", secrets::github_pat("path-a")));
-    repo.write("build/out.txt", format!("{}\n", secrets::github_pat("path-ignored")));
+    repo.write(
+        "src/a.rs",
+        format!("const T: &str = \"{}\";\n", secrets::github_pat("path-a")),
+    );
+    repo.write(
+        "build/out.txt",
+        format!("{}\n", secrets::github_pat("path-ignored")),
+    );
     repo.write("docs/readme.md", "nothing here\n");
     let run = repo.run(&["scan", "path", ".", "--format", "json"]);
     assert_eq!(run.code, 1, "{}", run.all());
@@ -314,7 +429,13 @@ fn scan_range_reports_the_commit_that_added_each_secret() {
     let leak = repo.git(&["rev-parse", "HEAD"]).trim().to_string();
     repo.write("b.txt", "removed\n");
     repo.commit_all("remove it");
-    let run = repo.run(&["scan", "range", &format!("{base}..HEAD"), "--format", "json"]);
+    let run = repo.run(&[
+        "scan",
+        "range",
+        &format!("{base}..HEAD"),
+        "--format",
+        "json",
+    ]);
     assert_eq!(run.code, 1, "{}", run.all());
     let f = findings(&run);
     assert_eq!(f.len(), 1);
@@ -331,7 +452,10 @@ fn scan_range_reports_the_commit_that_added_each_secret() {
 fn sarif_output_is_what_code_scanning_accepts() {
     let env = Env::new();
     let repo = env.init_repo("r");
-    repo.write("dir with space/k.txt", format!("{}\n", secrets::github_pat("sarif")));
+    repo.write(
+        "dir with space/k.txt",
+        format!("{}\n", secrets::github_pat("sarif")),
+    );
     repo.git(&["add", "."]);
     let run = repo.run(&["scan", "staged", "--format", "sarif"]);
     assert_eq!(run.code, 1);
@@ -342,8 +466,14 @@ fn sarif_output_is_what_code_scanning_accepts() {
     assert_eq!(r["tool"]["driver"]["rules"][0]["id"], "github-pat");
     let res = &r["results"][0];
     assert_eq!(res["ruleId"], "github-pat");
-    assert_eq!(res["locations"][0]["physicalLocation"]["artifactLocation"]["uri"], "dir%20with%20space/k.txt");
-    assert_eq!(res["locations"][0]["physicalLocation"]["region"]["startLine"], 1);
+    assert_eq!(
+        res["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+        "dir%20with%20space/k.txt"
+    );
+    assert_eq!(
+        res["locations"][0]["physicalLocation"]["region"]["startLine"],
+        1
+    );
     assert!(res["partialFingerprints"]["vouchsafe/v1"].is_string());
 }
 
@@ -361,8 +491,15 @@ fn pre_commit_hook_blocks_with_a_report_on_stderr() {
     repo.git(&["add", "."]);
     let bad = repo.run(&["hook", "pre-commit"]);
     assert_eq!(bad.code, 1);
-    assert!(bad.stderr.contains("leak.txt:1:1") && bad.stderr.contains("github-pat"), "{}", bad.stderr);
-    assert!(!bad.stderr.contains("\x1b["), "no colour when not a terminal");
+    assert!(
+        bad.stderr.contains("leak.txt:1:1") && bad.stderr.contains("github-pat"),
+        "{}",
+        bad.stderr
+    );
+    assert!(
+        !bad.stderr.contains("\x1b["),
+        "no colour when not a terminal"
+    );
 }
 
 #[test]
@@ -376,16 +513,34 @@ fn commit_message_secrets_are_blocked_but_not_in_comments_or_the_verbose_diff() 
     assert_eq!(run.code, 1, "{}", run.all());
     assert!(run.stderr.contains("git commit -e -F"), "{}", run.stderr);
     assert_no_raw(&run, &tok);
-    assert_eq!(std::fs::read_to_string(&msg).expect("read"), format!("Fix login\n\nused {tok} to test\n"), "message untouched");
-    std::fs::write(&msg, format!("Fix login\n# {tok}\n# ------------------------ >8 ------------------------\n+{tok}\n")).expect("write");
-    assert_eq!(repo.run(&["hook", "commit-msg", ".git/COMMIT_EDITMSG"]).code, 0);
+    assert_eq!(
+        std::fs::read_to_string(&msg).expect("read"),
+        format!("Fix login\n\nused {tok} to test\n"),
+        "message untouched"
+    );
+    std::fs::write(
+        &msg,
+        format!(
+            "Fix login\n# {tok}\n# ------------------------ >8 ------------------------\n+{tok}\n"
+        ),
+    )
+    .expect("write");
+    assert_eq!(
+        repo.run(&["hook", "commit-msg", ".git/COMMIT_EDITMSG"])
+            .code,
+        0
+    );
 }
 
 #[test]
 fn pre_push_blocks_a_secret_committed_with_no_verify_and_the_remote_does_not_move() {
     let env = Env::new();
     let remote = env.path().join("remote.git");
-    let st = env.cmd("git", env.path()).args(["init", "-q", "--bare", remote.to_str().expect("utf8")]).status().expect("init bare");
+    let st = env
+        .cmd("git", env.path())
+        .args(["init", "-q", "--bare", remote.to_str().expect("utf8")])
+        .status()
+        .expect("init bare");
     assert!(st.success());
     let repo = env.init_repo("r");
     repo.git(&["remote", "add", "origin", remote.to_str().expect("utf8")]);
@@ -399,16 +554,40 @@ fn pre_push_blocks_a_secret_committed_with_no_verify_and_the_remote_does_not_mov
     repo.commit_all("later");
     let head = repo.git(&["rev-parse", "HEAD"]).trim().to_string();
     let stdin = format!("refs/heads/main {head} refs/heads/main {first}\n");
-    let mut child = repo.vouchsafe().args(["hook", "pre-push", "origin", remote.to_str().expect("utf8")]).stdin(std::process::Stdio::piped()).spawn().expect("spawn");
+    let mut child = repo
+        .vouchsafe()
+        .args(["hook", "pre-push", "origin", remote.to_str().expect("utf8")])
+        .stdin(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
     use std::io::Write;
-    child.stdin.take().expect("stdin").write_all(stdin.as_bytes()).expect("write stdin");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(stdin.as_bytes())
+        .expect("write stdin");
     let run = Run::from(child.wait_with_output().expect("wait"));
     assert_eq!(run.code, 1, "{}", run.all());
-    assert!(run.stderr.contains("leak.txt") && run.stderr.contains("git rebase -i"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("leak.txt") && run.stderr.contains("git rebase -i"),
+        "{}",
+        run.stderr
+    );
     // A deletion sends nothing and passes.
     let zero = "0".repeat(40);
-    let mut child = repo.vouchsafe().args(["hook", "pre-push", "origin"]).stdin(std::process::Stdio::piped()).spawn().expect("spawn");
-    child.stdin.take().expect("stdin").write_all(format!("(delete) {zero} refs/heads/old {first}\n").as_bytes()).expect("write");
+    let mut child = repo
+        .vouchsafe()
+        .args(["hook", "pre-push", "origin"])
+        .stdin(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(format!("(delete) {zero} refs/heads/old {first}\n").as_bytes())
+        .expect("write");
     assert_eq!(Run::from(child.wait_with_output().expect("wait")).code, 0);
 }
 
@@ -420,6 +599,11 @@ fn rules_check_passes_and_list_counts_rules() {
     assert_eq!(check.code, 0, "{}", check.all());
     let list = repo.run(&["rules", "list", "--format", "json"]);
     let rules = list.json();
-    let specific = rules.as_array().expect("array").iter().filter(|r| r["generic"] == false).count();
+    let specific = rules
+        .as_array()
+        .expect("array")
+        .iter()
+        .filter(|r| r["generic"] == false)
+        .count();
     assert!(specific >= 150, "{specific}");
 }

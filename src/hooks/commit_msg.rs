@@ -18,11 +18,17 @@ pub const MESSAGE_PATH: &[u8] = b"COMMIT_EDITMSG";
 
 pub fn run(msg_file: &Path) -> anyhow::Result<Status> {
     let repo = Repo::discover()?;
-    let raw = std::fs::read(msg_file).with_context(|| format!("reading the commit message {}", msg_file.display()))?;
+    let raw = std::fs::read(msg_file)
+        .with_context(|| format!("reading the commit message {}", msg_file.display()))?;
     let (comment, policy) = std::thread::scope(|s| {
         let policy = s.spawn(|| crate::policy::load_committed(&repo));
         let comment = comment_char(&repo);
-        (comment, policy.join().unwrap_or_else(|_| Err(anyhow::anyhow!("policy loader panicked"))))
+        (
+            comment,
+            policy
+                .join()
+                .unwrap_or_else(|_| Err(anyhow::anyhow!("policy loader panicked"))),
+        )
     });
     let text = message_body(&raw, comment);
     let scanner = Scanner::new(&policy?, ignore_file::load(repo.work_tree.as_deref())?)?;
@@ -32,7 +38,11 @@ pub fn run(msg_file: &Path) -> anyhow::Result<Status> {
         return Ok(Status::Ok);
     }
     let shown = msg_file.display().to_string();
-    let target = Target { what: "the commit message".into(), rerun: String::new(), fix: Fix::Message(shown) };
+    let target = Target {
+        what: "the commit message".into(),
+        rerun: String::new(),
+        fix: Fix::Message(shown),
+    };
     let stderr = std::io::stderr();
     let color = report::use_color(stderr.is_terminal());
     report::write(&mut stderr.lock(), Format::Human, &out, &target, color)?;
@@ -42,8 +52,14 @@ pub fn run(msg_file: &Path) -> anyhow::Result<Status> {
 /// `core.commentChar` (default `#`); `None` for `auto`, where git picks a character
 /// per message and every line is scanned.
 fn comment_char(repo: &Repo) -> Option<u8> {
-    let v = repo.try_run(&["config", "--get", "core.commentChar"]).ok().flatten();
-    match v.as_deref().map(|b| String::from_utf8_lossy(b).trim().to_string()) {
+    let v = repo
+        .try_run(&["config", "--get", "core.commentChar"])
+        .ok()
+        .flatten();
+    match v
+        .as_deref()
+        .map(|b| String::from_utf8_lossy(b).trim().to_string())
+    {
         None => Some(b'#'),
         Some(s) if s == "auto" => None,
         Some(s) => s.bytes().next().or(Some(b'#')),
@@ -71,7 +87,11 @@ pub fn message_body(raw: &[u8], comment: Option<u8>) -> Vec<u8> {
 }
 
 fn is_scissors(line: &[u8]) -> bool {
-    line.len() > 2 && crate::scan::filter::contains(&line[1..], b" ------------------------ >8 ------------------------")
+    line.len() > 2
+        && crate::scan::filter::contains(
+            &line[1..],
+            b" ------------------------ >8 ------------------------",
+        )
 }
 
 #[cfg(test)]

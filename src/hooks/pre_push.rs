@@ -54,11 +54,23 @@ pub fn run(remote: &str, _url: Option<&str>) -> anyhow::Result<Status> {
     if out.findings.is_empty() {
         return Ok(Status::Ok);
     }
-    let oldest = out.findings.iter().filter_map(|f| f.commit.as_deref()).filter_map(|c| commits.iter().position(|x| x == c)).max();
-    let base = oldest.map_or_else(|| "@{upstream}".to_string(), |i| format!("{}^", &commits[i][..12]));
+    let oldest = out
+        .findings
+        .iter()
+        .filter_map(|f| f.commit.as_deref())
+        .filter_map(|c| commits.iter().position(|x| x == c))
+        .max();
+    let base = oldest.map_or_else(
+        || "@{upstream}".to_string(),
+        |i| format!("{}^", &commits[i][..12]),
+    );
     let range = format!("{}..{}", base, &commits[0][..12]);
     let target = Target {
-        what: format!("{} commit{} about to be pushed to {remote}", commits.len(), if commits.len() == 1 { "" } else { "s" }),
+        what: format!(
+            "{} commit{} about to be pushed to {remote}",
+            commits.len(),
+            if commits.len() == 1 { "" } else { "s" }
+        ),
         rerun: format!("vouchsafe scan range {range}"),
         fix: Fix::History(base),
     };
@@ -70,7 +82,11 @@ pub fn run(remote: &str, _url: Option<&str>) -> anyhow::Result<Status> {
 }
 
 /// The commits (newest first, merges left out) that the updates would send.
-pub fn outgoing_commits(repo: &Repo, remote: &str, updates: &[RefUpdate]) -> anyhow::Result<Vec<String>> {
+pub fn outgoing_commits(
+    repo: &Repo,
+    remote: &str,
+    updates: &[RefUpdate],
+) -> anyhow::Result<Vec<String>> {
     let mut args: Vec<String> = vec!["rev-list".into(), "--no-merges".into()];
     let mut any = false;
     for u in updates {
@@ -85,12 +101,19 @@ pub fn outgoing_commits(repo: &Repo, remote: &str, updates: &[RefUpdate]) -> any
     }
     args.push("--not".into());
     for u in updates {
-        if !is_zero(&u.remote_oid) && repo.try_run(&["cat-file", "-e", &format!("{}^{{commit}}", u.remote_oid)])?.is_some() {
+        if !is_zero(&u.remote_oid)
+            && repo
+                .try_run(&["cat-file", "-e", &format!("{}^{{commit}}", u.remote_oid)])?
+                .is_some()
+        {
             args.push(u.remote_oid.clone());
         }
     }
     args.push(format!("--remotes={remote}"));
     args.push("--".into());
     let out = repo.run(&args)?;
-    Ok(String::from_utf8_lossy(&out).lines().map(str::to_string).collect())
+    Ok(String::from_utf8_lossy(&out)
+        .lines()
+        .map(str::to_string)
+        .collect())
 }
