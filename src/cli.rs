@@ -34,6 +34,21 @@ pub enum Command {
     Status,
     /// Walk through every gate in a throwaway repository; touches nothing of yours.
     Demo,
+    /// Which AI assistant is helping: what the commit hooks would record, explicit sessions.
+    #[command(subcommand)]
+    Ai(AiCommand),
+    /// The repository policy, .vouchsafe.toml: write a starter, check one, show the one in effect.
+    #[command(subcommand)]
+    Policy(PolicyCommand),
+    /// List the blocks recorded in the local incident log.
+    Incidents {
+        /// Only incidents since then: a duration back from now (`24h`, `7d`) or a date.
+        #[arg(long)]
+        since: Option<String>,
+        /// Output format (`human` or `json`: one JSON object per line).
+        #[arg(long, value_enum, default_value_t = Format::Human)]
+        format: Format,
+    },
 }
 
 #[derive(Debug, Args, Clone)]
@@ -98,6 +113,9 @@ pub enum HookCommand {
         /// The commit message file git passes.
         msg_file: std::path::PathBuf,
     },
+    /// The server-side gate in a bare repository: checks the commits new to the
+    /// server (`<old> <new> <ref>` lines on stdin).
+    PreReceive,
     /// The pre-push gate: scans the commits about to leave (ref lines on stdin).
     PrePush {
         /// The remote's name (or its URL when pushing to a URL).
@@ -137,4 +155,61 @@ pub struct UninstallArgs {
     /// Undo `install --global`.
     #[arg(long)]
     pub global: bool,
+}
+
+/// `human` or `json`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum TextOrJson {
+    #[default]
+    Human,
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AiCommand {
+    /// Declare that an assistant helps with this repository's commits from now on
+    /// (for tools vouchsafe cannot see); every commit gets its Assisted-by trailer.
+    Start {
+        /// The assistant: an id or alias from `vouchsafe ai list`, or any other name.
+        agent: String,
+        /// The model it uses, written after the name (`Assisted-by: Claude-Code:<model>`).
+        #[arg(long)]
+        model: Option<String>,
+        /// How long the session lasts: 30m, 8h, 2d (at most 7d).
+        #[arg(long = "for", value_name = "DURATION", default_value = crate::ai::session::DEFAULT_DURATION)]
+        duration: String,
+    },
+    /// End the session `ai start` began.
+    Stop,
+    /// What a commit made here now would record, and the evidence for each assistant.
+    Status {
+        #[arg(long, value_enum, default_value_t)]
+        format: TextOrJson,
+    },
+    /// The assistants vouchsafe knows, and how it recognises each.
+    List {
+        #[arg(long, value_enum, default_value_t)]
+        format: TextOrJson,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PolicyCommand {
+    /// Write a commented starter .vouchsafe.toml at the top of the work tree.
+    Init {
+        /// Replace an existing .vouchsafe.toml.
+        #[arg(long)]
+        force: bool,
+    },
+    /// The policy that judges the next commit: the one committed at HEAD.
+    Show {
+        #[arg(long, value_enum, default_value_t)]
+        format: TextOrJson,
+    },
+    /// Validate a policy file (default: .vouchsafe.toml in the work tree), with the
+    /// line and column of each problem.
+    Check {
+        /// The file to check.
+        file: Option<PathBuf>,
+    },
 }

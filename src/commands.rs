@@ -30,6 +30,10 @@ pub fn run(cli: Cli) -> anyhow::Result<Status> {
         Command::Uninstall(args) => crate::install::uninstall(&args),
         Command::Status => crate::install::status(),
         Command::Demo => crate::install::demo(),
+        Command::Ai(cmd) => ai_cmd(cmd),
+        Command::Policy(cmd) => policy_cmd(cmd),
+        Command::Incidents { since, format } => incidents_cmd(since.as_deref(), format),
+        Command::Hook(HookCommand::PreReceive) => crate::hooks::pre_receive::run(),
     }
 }
 
@@ -37,7 +41,7 @@ fn scan_cmd(target: ScanTarget) -> anyhow::Result<Status> {
     let (out, output, target_desc, top) = match target {
         ScanTarget::Staged { output } => {
             let repo = Repo::discover()?;
-            let out = scan::staged::scan_staged(&repo)?;
+            let (out, _) = scan::staged::scan_staged(&repo)?;
             let t = Target::new("the staged changes", "vouchsafe scan staged");
             (out, output, t, repo.work_tree)
         }
@@ -194,5 +198,78 @@ pub fn shell_word(s: &str) -> String {
         s.to_string()
     } else {
         format!("'{}'", s.replace('\'', "'\\''"))
+    }
+}
+
+fn incidents_cmd(since: Option<&str>, format: Format) -> anyhow::Result<Status> {
+    let since = since
+        .map(|s| crate::incident::parse_since(s, std::time::SystemTime::now()))
+        .transpose()?;
+    let all = crate::incident::read_all()?;
+    let shown: Vec<&crate::incident::Incident> = all
+        .iter()
+        .filter(|i| since.as_deref().is_none_or(|s| i.time.as_str() >= s))
+        .collect();
+    let mut w = std::io::stdout().lock();
+    match format {
+        Format::Json | Format::Sarif => {
+            for i in &shown {
+                serde_json::to_writer(&mut w, i)?;
+                writeln!(w)?;
+            }
+        }
+        Format::Human => {
+            if shown.is_empty() {
+                writeln!(
+                    w,
+                    "no incidents recorded{}",
+                    since.map(|s| format!(" since {s}")).unwrap_or_default()
+                )?;
+            }
+            for i in &shown {
+                let mut line = format!("{}  {:<18} {:<16}", i.time, i.gate, i.kind);
+                if let Some(r) = &i.rule {
+                    line.push_str(&format!(" {r}"));
+                }
+                if let Some(p) = &i.path {
+                    line.push_str(&format!(" {}", crate::git::display_path(p.as_bytes())));
+                }
+                if let Some(a) = &i.assistant {
+                    line.push_str(&format!(" assistant={a}"));
+                }
+                line.push_str(&format!("  {}", i.repository));
+                if let Some(b) = &i.branch {
+                    line.push_str(&format!(" ({b})"));
+                }
+                if let Some(c) = &i.commit {
+                    line.push_str(&format!(" {}", &c[..c.len().min(12)]));
+                }
+                writeln!(w, "{line}")?;
+            }
+        }
+    }
+    Ok(Status::Ok)
+}
+
+fn ai_cmd(cmd: crate::cli::AiCommand) -> anyhow::Result<Status> {
+    use crate::cli::{AiCommand, TextOrJson};
+    match cmd {
+        AiCommand::Start {
+            agent,
+            model,
+            duration,
+        } => crate::ai::command::start(&agent, model.as_deref(), &duration),
+        AiCommand::Stop => crate::ai::command::stop(),
+        AiCommand::Status { format } => crate::ai::command::status(format == TextOrJson::Json),
+        AiCommand::List { format } => crate::ai::command::list(format == TextOrJson::Json),
+    }
+}
+
+fn policy_cmd(cmd: crate::cli::PolicyCommand) -> anyhow::Result<Status> {
+    use crate::cli::{PolicyCommand, TextOrJson};
+    match cmd {
+        PolicyCommand::Init { force } => crate::policy::command::init(force),
+        PolicyCommand::Show { format } => crate::policy::command::show(format == TextOrJson::Json),
+        PolicyCommand::Check { file } => crate::policy::command::check(file.as_deref()),
     }
 }

@@ -186,6 +186,18 @@ impl Repo {
             .map_err(Error::Spawn)
     }
 
+    /// `git rev-list --no-merges <args> --`: commit ids, newest first.
+    pub fn rev_list(&self, args: &[String]) -> Result<Vec<String>> {
+        let mut all: Vec<&str> = vec!["rev-list", "--no-merges"];
+        all.extend(args.iter().map(String::as_str));
+        all.push("--");
+        let out = self.run(&all)?;
+        Ok(String::from_utf8_lossy(&out)
+            .lines()
+            .map(str::to_string)
+            .collect())
+    }
+
     /// The commit HEAD points at, `None` on an unborn branch.
     pub fn head(&self) -> Result<Option<String>> {
         Ok(self
@@ -580,4 +592,70 @@ pub fn plain_command(dir: &Path) -> Command {
     let mut cmd = Command::new("git");
     cmd.current_dir(dir);
     cmd
+}
+
+// ---------------------------------------------------------------------------------
+// Assistant detection helpers (used by src/ai/ and the commit-msg hook): configuration
+// by pattern in one call, the git and common dirs in one call, the identity a commit
+// would get, who last changed a file.
+
+impl Repo {
+    /// `git config -z --get-regexp <re>`: (key, raw value) pairs in the order git reads
+    /// them (keys as git prints them: section and name lower-cased). None set: empty.
+    pub fn config_regexp(&self, re: &str) -> Result<Vec<(String, Vec<u8>)>> {
+        let out = self
+            .try_run(&["config", "-z", "--get-regexp", re])?
+            .unwrap_or_default();
+        Ok(out
+            .split(|&b| b == 0)
+            .filter(|e| !e.is_empty())
+            .map(|e| match e.iter().position(|&b| b == b'\n') {
+                Some(i) => (
+                    String::from_utf8_lossy(&e[..i]).into_owned(),
+                    e[i + 1..].to_vec(),
+                ),
+                None => (String::from_utf8_lossy(e).into_owned(), Vec::new()),
+            })
+            .collect())
+    }
+
+    /// This worktree's git dir and the common dir, with one git call.
+    pub fn git_dirs(&self) -> Result<(PathBuf, PathBuf)> {
+        let out = self.run(&[
+            "rev-parse",
+            "--path-format=absolute",
+            "--git-dir",
+            "--git-common-dir",
+        ])?;
+        let mut lines = out.split(|&b| b == b'\n').filter(|l| !l.is_empty());
+        let (Some(gd), Some(cd)) = (lines.next(), lines.next()) else {
+            return Err(Error::Failed {
+                args: "rev-parse --git-dir --git-common-dir".into(),
+                stderr: "unexpected output".into(),
+            });
+        };
+        Ok((PathBuf::from(os_string(gd)), PathBuf::from(os_string(cd))))
+    }
+
+    /// The identity the next commit would get (`GIT_AUTHOR_IDENT`, `GIT_COMMITTER_IDENT`)
+    /// as `Name <email>`, `None` when git has none.
+    pub fn ident(&self, which: &str) -> Result<Option<String>> {
+        Ok(self.try_run(&["var", which])?.map(|o| {
+            let s = String::from_utf8_lossy(&o).trim().to_string();
+            match s.rfind('>') {
+                Some(i) => s[..=i].to_string(),
+                None => s,
+            }
+        }))
+    }
+
+    /// The author (`Name <email>`) and short id of the last commit that changed `path`.
+    pub fn last_change(&self, path: &str) -> Result<Option<(String, String)>> {
+        let out = self.try_run(&["log", "-1", "--format=%an <%ae>%x00%h", "HEAD", "--", path])?;
+        Ok(out.and_then(|o| {
+            let s = String::from_utf8_lossy(&o).trim().to_string();
+            let (who, id) = s.split_once('\0')?;
+            Some((who.to_string(), id.to_string()))
+        }))
+    }
 }

@@ -1,10 +1,13 @@
 //! vouchsafe: parse the command line, start logging, run, map the outcome to an exit
 //! code (0 clean, 1 a policy result, 2 an error).
 
+mod ai;
 mod cli;
 mod commands;
+mod demo;
 mod git;
 mod hooks;
+mod incident;
 mod install;
 mod policy;
 mod report;

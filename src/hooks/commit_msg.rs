@@ -1,15 +1,30 @@
-//! `vouchsafe hook commit-msg <file>`: a token pasted into a commit message leaks as
-//! surely as one in a file, so the message is scanned like a file. Comment lines and
-//! everything below the scissors line (`git commit -v` puts the diff there; the
-//! pre-commit gate scanned that) are left out. The message file is never modified.
+//! `vouchsafe hook commit-msg <file>`: the last look at a commit before git makes it.
+//!
+//! 1. A token pasted into a commit message leaks as surely as one in a file, so the
+//!    message is scanned like a file. Left out: the lines git's cleanup strips as
+//!    comments, and everything below the scissors line (`git commit -v` puts the diff
+//!    there; the pre-commit gate scanned that).
+//! 2. Who helped (`crate::ai`): the assistants seen, checked against `[agents]`, and
+//!    an `Assisted-by` trailer for each, the file rewritten atomically. On a block or
+//!    any error the file is left exactly as it was.
+//!
+//! `git commit --no-verify` skips this hook but not prepare-commit-msg, which calls
+//! [`from_prepare_commit_msg`]: the same checks on the message when it is final
+//! there. Trailers are added idempotently, so whichever hook runs last leaves one
+//! per assistant.
 
 use std::io::IsTerminal;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 
+use crate::ai::message::{self, MessageConfig};
+use crate::ai::process::Tree;
+use crate::ai::trailers::Format;
+use crate::ai::{Hook, HookInput};
 use crate::git::Repo;
-use crate::report::{self, Fix, Format, Target};
+use crate::policy::Policy;
+use crate::report::{self, Fix, Target};
 use crate::scan::{ignore_file, Lines, Outcome, Scanner};
 use crate::Status;
 
@@ -18,20 +33,103 @@ pub const MESSAGE_PATH: &[u8] = b"COMMIT_EDITMSG";
 
 pub fn run(msg_file: &Path) -> anyhow::Result<Status> {
     let repo = Repo::discover()?;
-    let raw = std::fs::read(msg_file)
-        .with_context(|| format!("reading the commit message {}", msg_file.display()))?;
-    let (comment, policy) = std::thread::scope(|s| {
-        let policy = s.spawn(|| crate::policy::load_committed(&repo));
-        let comment = comment_char(&repo);
-        (
-            comment,
-            policy
-                .join()
-                .unwrap_or_else(|_| Err(anyhow::anyhow!("policy loader panicked"))),
-        )
-    });
-    let text = message_body(&raw, comment);
-    let scanner = Scanner::new(&policy?, ignore_file::load(repo.work_tree.as_deref())?)?;
+    let raw = read(msg_file)?;
+    let g = Gathered::read(&repo)?;
+    if scan_message(&repo, &g, msg_file, &raw, Hook::CommitMsg)? == Status::Blocked {
+        return Ok(Status::Blocked);
+    }
+    crate::ai::stamp(&g.input(&repo), msg_file, &raw, Hook::CommitMsg, true)
+}
+
+/// prepare-commit-msg's part: git runs that hook even under `--no-verify`. Commits
+/// git replays (rebase, cherry-pick, the merge of `git merge`) are left alone, as
+/// the pre-commit backstop leaves them. The assistant policy applies before the
+/// editor opens; the message is scanned and stamped only when it is final here
+/// (`-m`/`-F` without an editor for the scan; any message but a template or an empty
+/// one for trailers, which commit-msg adds after the editor otherwise).
+pub fn from_prepare_commit_msg(
+    repo: &Repo,
+    msg_file: &Path,
+    source: Option<&str>,
+) -> anyhow::Result<Status> {
+    if crate::install::backstop::replay_in_progress(repo, source)?.is_some() {
+        return Ok(Status::Ok);
+    }
+    let raw = read(msg_file)?;
+    let g = Gathered::read(repo)?;
+    if source == Some("message")
+        && !message::editor_used()
+        && scan_message(repo, &g, msg_file, &raw, Hook::PrepareCommitMsg)? == Status::Blocked
+    {
+        return Ok(Status::Blocked);
+    }
+    let write = matches!(source, Some("message" | "commit" | "merge" | "squash"));
+    crate::ai::stamp(
+        &g.input(repo),
+        msg_file,
+        &raw,
+        Hook::PrepareCommitMsg,
+        write,
+    )
+}
+
+fn read(msg_file: &Path) -> anyhow::Result<Vec<u8>> {
+    std::fs::read(msg_file)
+        .with_context(|| format!("reading the commit message {}", msg_file.display()))
+}
+
+/// What both parts need, read at once: git is asked three things in parallel.
+struct Gathered {
+    policy: Policy,
+    config: MessageConfig,
+    dirs: Option<(PathBuf, PathBuf)>,
+    tree: Tree,
+}
+
+impl Gathered {
+    fn read(repo: &Repo) -> anyhow::Result<Gathered> {
+        let (policy, config, dirs, tree) = std::thread::scope(|s| {
+            let policy = s.spawn(|| crate::policy::load_committed(repo));
+            let dirs = s.spawn(|| repo.git_dirs());
+            let tree = s.spawn(Tree::read);
+            let config = MessageConfig::read(repo);
+            let join_err = || anyhow::anyhow!("a vouchsafe worker thread panicked");
+            (
+                policy.join().unwrap_or_else(|_| Err(join_err())),
+                config,
+                dirs.join().ok().and_then(Result::ok),
+                tree.join().unwrap_or_default(),
+            )
+        });
+        Ok(Gathered {
+            policy: policy?,
+            config: config?,
+            dirs,
+            tree,
+        })
+    }
+
+    fn input<'a>(&'a self, repo: &'a Repo) -> HookInput<'a> {
+        HookInput {
+            repo,
+            policy: &self.policy,
+            config: &self.config,
+            dirs: self.dirs.clone(),
+            tree: &self.tree,
+        }
+    }
+}
+
+fn scan_message(
+    repo: &Repo,
+    g: &Gathered,
+    msg_file: &Path,
+    raw: &[u8],
+    hook: Hook,
+) -> anyhow::Result<Status> {
+    let fmt = g.config.format(raw, message::editor_used());
+    let text = message_body(raw, &fmt);
+    let scanner = Scanner::new(&g.policy, ignore_file::load(repo.work_tree.as_deref())?)?;
     let mut out = Outcome::default();
     scanner.scan_chunk(&text, MESSAGE_PATH, Lines::Whole, None, &mut out);
     if out.findings.is_empty() {
@@ -45,53 +143,34 @@ pub fn run(msg_file: &Path) -> anyhow::Result<Status> {
     };
     let stderr = std::io::stderr();
     let color = report::use_color(stderr.is_terminal());
-    report::write(&mut stderr.lock(), Format::Human, &out, &target, color)?;
+    report::write(
+        &mut stderr.lock(),
+        report::Format::Human,
+        &out,
+        &target,
+        color,
+    )?;
+    crate::hooks::pre_commit::block_footer(&g.policy, "The commit was stopped before it was made.");
+    let incidents = crate::incident::Context::of(repo).secrets(hook.name(), &out.findings);
+    crate::incident::record(&incidents, &g.policy);
     Ok(Status::Blocked)
 }
 
-/// `core.commentChar` (default `#`); `None` for `auto`, where git picks a character
-/// per message and every line is scanned.
-fn comment_char(repo: &Repo) -> Option<u8> {
-    let v = repo
-        .try_run(&["config", "--get", "core.commentChar"])
-        .ok()
-        .flatten();
-    match v
-        .as_deref()
-        .map(|b| String::from_utf8_lossy(b).trim().to_string())
-    {
-        None => Some(b'#'),
-        Some(s) if s == "auto" => None,
-        Some(s) => s.bytes().next().or(Some(b'#')),
-    }
-}
-
-/// The part of the message git will keep: above the scissors line, without comment
-/// lines. Line numbers of what remains are not the file's; findings report the line
-/// within this text, which matches the file up to the first comment line.
-pub fn message_body(raw: &[u8], comment: Option<u8>) -> Vec<u8> {
+/// The part of the message git will keep: above the scissors line, without the
+/// comment lines its cleanup strips (under `strip`; other cleanup modes keep them,
+/// so they are scanned). Line numbers of what remains are not the file's; findings
+/// report the line within this text, which matches the file up to the first
+/// comment line.
+pub fn message_body(raw: &[u8], fmt: &Format) -> Vec<u8> {
+    let raw = &raw[..fmt.scissors(raw)];
     let mut out = Vec::with_capacity(raw.len());
     for line in raw.split_inclusive(|&b| b == b'\n') {
-        let trimmed = line.strip_suffix(b"\n").unwrap_or(line);
-        if is_scissors(trimmed) {
-            break;
-        }
-        if let Some(c) = comment {
-            if trimmed.first() == Some(&c) {
-                continue;
-            }
+        if fmt.comment.as_deref().is_some_and(|c| line.starts_with(c)) {
+            continue;
         }
         out.extend_from_slice(line);
     }
     out
-}
-
-fn is_scissors(line: &[u8]) -> bool {
-    line.len() > 2
-        && crate::scan::filter::contains(
-            &line[1..],
-            b" ------------------------ >8 ------------------------",
-        )
 }
 
 #[cfg(test)]
@@ -100,10 +179,24 @@ mod tests {
 
     #[test]
     fn drops_comments_and_everything_below_scissors() {
+        let hash = Format::default();
         let m = b"subject\n\nbody\n# comment\n# ------------------------ >8 ------------------------\ndiff --git a b\n+secret\n";
-        assert_eq!(message_body(m, Some(b'#')), b"subject\n\nbody\n");
+        assert_eq!(message_body(m, &hash), b"subject\n\nbody\n");
+        let semi = Format {
+            comment: Some(b";".to_vec()),
+            cut: b";".to_vec(),
+            ..Format::default()
+        };
         let m = b"subject\n; note\n";
-        assert_eq!(message_body(m, Some(b';')), b"subject\n");
-        assert_eq!(message_body(m, None), m.to_vec());
+        assert_eq!(message_body(m, &semi), b"subject\n");
+        // Cleanup that keeps comment lines keeps them in the commit: they are scanned.
+        let kept = Format {
+            comment: None,
+            ..Format::default()
+        };
+        assert_eq!(
+            message_body(b"subject\n# kept\n", &kept),
+            b"subject\n# kept\n"
+        );
     }
 }

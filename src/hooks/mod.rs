@@ -3,4 +3,5 @@
 pub mod commit_msg;
 pub mod pre_commit;
 pub mod pre_push;
+pub mod pre_receive;
 pub mod prepare_commit_msg;

@@ -77,7 +77,9 @@ pub fn run(remote: &str, _url: Option<&str>) -> anyhow::Result<Status> {
     let stderr = std::io::stderr();
     let color = report::use_color(stderr.is_terminal());
     report::write(&mut stderr.lock(), Format::Human, &out, &target, color)?;
-    eprintln!("The push was stopped; the remote was not changed.");
+    super::pre_commit::block_footer(&policy, "The push was stopped; the remote was not changed.");
+    let incidents = crate::incident::Context::of(&repo).secrets("pre-push", &out.findings);
+    crate::incident::record(&incidents, &policy);
     Ok(Status::Blocked)
 }
 
@@ -87,7 +89,7 @@ pub fn outgoing_commits(
     remote: &str,
     updates: &[RefUpdate],
 ) -> anyhow::Result<Vec<String>> {
-    let mut args: Vec<String> = vec!["rev-list".into(), "--no-merges".into()];
+    let mut args: Vec<String> = Vec::new();
     let mut any = false;
     for u in updates {
         if is_zero(&u.local_oid) {
@@ -110,10 +112,5 @@ pub fn outgoing_commits(
         }
     }
     args.push(format!("--remotes={remote}"));
-    args.push("--".into());
-    let out = repo.run(&args)?;
-    Ok(String::from_utf8_lossy(&out)
-        .lines()
-        .map(str::to_string)
-        .collect())
+    Ok(repo.rev_list(&args)?)
 }

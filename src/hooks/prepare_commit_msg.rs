@@ -9,8 +9,19 @@ use crate::git::Repo;
 use crate::install::backstop;
 use crate::Status;
 
-pub fn run(_msg_file: &Path, source: Option<&str>, _sha: Option<&str>) -> anyhow::Result<Status> {
+pub fn run(msg_file: &Path, source: Option<&str>, _sha: Option<&str>) -> anyhow::Result<Status> {
     let repo = Repo::discover()?;
+    let status = gate(&repo, source)?;
+    if status != Status::Ok {
+        return Ok(status);
+    }
+    // Who helped (assistant policy, Assisted-by trailers): commit-msg does not run
+    // under --no-verify, so this hook does it too.
+    crate::hooks::commit_msg::from_prepare_commit_msg(&repo, msg_file, source)
+}
+
+fn gate(repo: &Repo, source: Option<&str>) -> anyhow::Result<Status> {
+    let repo = repo.clone();
     if backstop::take_pass(&repo)? {
         return Ok(Status::Ok);
     }
@@ -18,7 +29,7 @@ pub fn run(_msg_file: &Path, source: Option<&str>, _sha: Option<&str>) -> anyhow
         tracing::debug!("{op} in progress: its commits are scanned at pre-push");
         return Ok(Status::Ok);
     }
-    let status = crate::hooks::pre_commit::run()?;
+    let status = crate::hooks::pre_commit::run_gate("prepare-commit-msg")?;
     // The gate records its own pass; this commit needs no second look.
     let _ = backstop::take_pass(&repo);
     if status == Status::Blocked {

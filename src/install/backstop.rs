@@ -84,7 +84,10 @@ pub fn take_pass(repo: &Repo) -> anyhow::Result<bool> {
 }
 
 /// The git operation replaying existing commits, when one is in progress.
-pub fn replay_in_progress(repo: &Repo, source: Option<&str>) -> anyhow::Result<Option<&'static str>> {
+pub fn replay_in_progress(
+    repo: &Repo,
+    source: Option<&str>,
+) -> anyhow::Result<Option<&'static str>> {
     let gd = repo.git_dir()?;
     if gd.join("rebase-merge").is_dir() || gd.join("rebase-apply").is_dir() {
         return Ok(Some("rebase"));

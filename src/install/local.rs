@@ -204,8 +204,13 @@ fn exists(p: &Path) -> bool {
 
 enum Action {
     UpToDate,
-    Write { update: bool },
-    Chain { manager: Option<Manager>, record: ChainedRecord },
+    Write {
+        update: bool,
+    },
+    Chain {
+        manager: Option<Manager>,
+        record: ChainedRecord,
+    },
 }
 
 pub fn install(repo: &Repo, force: bool, fail_open: bool) -> anyhow::Result<Status> {
@@ -440,13 +445,8 @@ fn chain_and_write(slot: &Path, chained: &Path, text: &[u8]) -> anyhow::Result<(
         "{} appeared while installing; nothing was changed",
         chained.display()
     );
-    std::fs::rename(slot, chained).with_context(|| {
-        format!(
-            "moving {} to {}",
-            slot.display(),
-            chained.display()
-        )
-    })?;
+    std::fs::rename(slot, chained)
+        .with_context(|| format!("moving {} to {}", slot.display(), chained.display()))?;
     if let Err(e) = tmp.persist(slot) {
         let _ = std::fs::rename(chained, slot);
         return Err(e.error).with_context(|| format!("writing {}", slot.display()));
@@ -545,7 +545,9 @@ pub fn uninstall(repo: &Repo) -> anyhow::Result<Status> {
         }
     }
     if let Some(m) = &m {
-        if m.created_hooks_dir && std::fs::read_dir(&hooks_dir).is_ok_and(|mut d| d.next().is_none()) {
+        if m.created_hooks_dir
+            && std::fs::read_dir(&hooks_dir).is_ok_and(|mut d| d.next().is_none())
+        {
             let _ = std::fs::remove_dir(&hooks_dir);
         }
     }
@@ -557,7 +559,10 @@ pub fn uninstall(repo: &Repo) -> anyhow::Result<Status> {
         );
         return Ok(Status::Ok);
     }
-    println!("vouchsafe's hooks are removed from {}:", hooks_dir.display());
+    println!(
+        "vouchsafe's hooks are removed from {}:",
+        hooks_dir.display()
+    );
     for l in lines {
         println!("{l}");
     }

@@ -12,7 +12,7 @@ mod detect;
 mod global;
 mod local;
 mod manifest;
-mod paths;
+pub mod paths;
 mod shim;
 mod status;
 

@@ -12,7 +12,9 @@ pub fn data_dir() -> anyhow::Result<PathBuf> {
     }
     directories::ProjectDirs::from("", "", "vouchsafe")
         .map(|d| d.data_dir().to_path_buf())
-        .context("cannot tell where this user's data directory is (is HOME set?); set VOUCHSAFE_HOME")
+        .context(
+            "cannot tell where this user's data directory is (is HOME set?); set VOUCHSAFE_HOME",
+        )
 }
 
 /// The directory `install --global` points `core.hooksPath` at.

@@ -8,6 +8,12 @@ use serde::{Deserialize, Serialize};
 
 use crate::git::Repo;
 
+pub mod agents;
+pub mod command;
+pub mod incidents;
+
+pub use agents::AgentsPolicy;
+
 pub const FILE_NAME: &str = ".vouchsafe.toml";
 
 #[derive(Debug, Default, Clone, Deserialize, Serialize)]
@@ -15,13 +21,14 @@ pub const FILE_NAME: &str = ".vouchsafe.toml";
 pub struct Policy {
     #[serde(default)]
     pub scan: ScanPolicy,
+    /// Which AI assistants may help (`policy::agents`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agents: Option<AgentsPolicy>,
     /// Sections owned by gates that read them themselves.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub agents: Option<toml::Table>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attestation: Option<toml::Table>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub incidents: Option<toml::Table>,
+    #[serde(default)]
+    pub incidents: incidents::IncidentPolicy,
 }
 
 #[derive(Debug, Default, Clone, Deserialize, Serialize)]

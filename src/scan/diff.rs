@@ -6,6 +6,23 @@ use std::io::BufRead;
 
 use crate::git::unquote;
 
+/// The options of every patch vouchsafe parses: no context, renames found, full
+/// object ids, and nothing a user's configuration could add (colour, external diff
+/// drivers, textconv, relative paths, submodule logs, other prefixes).
+pub const PATCH_ARGS: &[&str] = &[
+    "-p",
+    "-U0",
+    "-M",
+    "--full-index",
+    "--no-color",
+    "--no-ext-diff",
+    "--no-textconv",
+    "--no-relative",
+    "--submodule=short",
+    "--src-prefix=a/",
+    "--dst-prefix=b/",
+];
+
 /// What one file section of a diff adds.
 #[derive(Debug, Default)]
 pub struct FileDiff {

@@ -13,38 +13,22 @@ use super::staged::scan_files;
 use super::{Outcome, Scanner};
 use crate::git::Repo;
 
-const LOG_ARGS: &[&str] = &[
-    "log",
-    "--no-walk=unsorted",
-    "--stdin",
-    "-p",
-    "-U0",
-    "-M",
-    "--full-index",
-    "--no-color",
-    "--no-ext-diff",
-    "--no-textconv",
-    "--no-relative",
-    "--submodule=short",
-    "--src-prefix=a/",
-    "--dst-prefix=b/",
-    "--format=%x00%H",
-];
+/// `git log` over commit ids on stdin, each commit's patch after a `NUL<sha>` line.
+fn log_args() -> Vec<&'static str> {
+    let mut a = vec!["log", "--no-walk=unsorted", "--stdin", "--format=%x00%H"];
+    a.extend_from_slice(super::diff::PATCH_ARGS);
+    a
+}
 
 /// The commits of a range (`A..B`, `A...B`, a single rev for its whole history, or
 /// `--all`), merges left out.
 pub fn commits(repo: &Repo, revs: &[String], all: bool) -> anyhow::Result<Vec<String>> {
-    let mut args: Vec<String> = vec!["rev-list".into(), "--no-merges".into()];
+    let mut args: Vec<String> = Vec::new();
     if all {
         args.push("--all".into());
     }
     args.extend(revs.iter().cloned());
-    args.push("--".into());
-    let out = repo.run(&args)?;
-    Ok(String::from_utf8_lossy(&out)
-        .lines()
-        .map(str::to_string)
-        .collect())
+    Ok(repo.rev_list(&args)?)
 }
 
 pub fn scan_commits(
@@ -105,7 +89,7 @@ fn scan_part(
     part: &[String],
     bar: Option<&indicatif::ProgressBar>,
 ) -> anyhow::Result<Outcome> {
-    let mut child = repo.spawn(LOG_ARGS, Stdio::piped())?;
+    let mut child = repo.spawn(&log_args(), Stdio::piped())?;
     let mut stdin = child.stdin.take().expect("stdin piped");
     let input: Vec<u8> = part
         .iter()

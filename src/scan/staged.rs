@@ -10,28 +10,12 @@ use super::diff::{self, Event, FileDiff};
 use super::{Lines, Outcome, Scanner, SkipReason, Skipped};
 use crate::git::Repo;
 
-const DIFF_ARGS: &[&str] = &[
-    "diff-index",
-    "--cached",
-    "-p",
-    "-U0",
-    "-M",
-    "--full-index",
-    "--no-color",
-    "--no-ext-diff",
-    "--no-textconv",
-    "--no-relative",
-    "--submodule=short",
-    "--ita-invisible-in-index",
-    "--src-prefix=a/",
-    "--dst-prefix=b/",
-];
-
 /// Reads the staged diff. The policy is loaded by the caller while git works.
 pub fn staged_diff(repo: &Repo, max_bytes: u64) -> anyhow::Result<Vec<FileDiff>> {
     repo.check_index_file()?;
     let run = |base: &str| -> anyhow::Result<Option<Vec<FileDiff>>> {
-        let mut args: Vec<&str> = DIFF_ARGS.to_vec();
+        let mut args: Vec<&str> = vec!["diff-index", "--cached", "--ita-invisible-in-index"];
+        args.extend_from_slice(diff::PATCH_ARGS);
         args.extend([base, "--"]);
         let mut child = repo.spawn(&args, std::process::Stdio::null())?;
         let stdout = child.stdout.take().expect("stdout piped");
@@ -141,7 +125,8 @@ pub fn looks_binary(data: &[u8]) -> bool {
 }
 
 /// The whole staged scan: the committed policy is read while git computes the diff.
-pub fn scan_staged(repo: &Repo) -> anyhow::Result<Outcome> {
+/// The policy comes back too, for what the gate does with a block.
+pub fn scan_staged(repo: &Repo) -> anyhow::Result<(Outcome, crate::policy::Policy)> {
     let (policy, files) = std::thread::scope(|s| {
         let policy = s.spawn(|| crate::policy::load_committed(repo));
         let files = staged_diff(repo, super::DEFAULT_MAX_FILE_SIZE.max(1 << 26));
@@ -159,5 +144,5 @@ pub fn scan_staged(repo: &Repo) -> anyhow::Result<Outcome> {
     let mut out = Outcome::default();
     scan_files(repo, &scanner, files, None, &mut out)?;
     out.sort();
-    Ok(out)
+    Ok((out, policy))
 }
