@@ -12,12 +12,14 @@ file lists and a seeded random generator. Sources:
 
 Subcommands (each prints one line saying what it made):
 
+  version                 the corpus version (cached corpora are rebuilt when it changes)
   path-corpus DEST        copy of the standard library's text files (scan path)
   staged-repo DEST        3071-file repository, committed, then a staged change of
                           20 files / 2000 added lines (scan staged)
   history-repo DEST N     repository of N linear commits made with git fast-import,
                           each adding or changing a few real files (scan range --all)
-  examples RULES_DIR DEST every rule's `examples` and `negative` written one per file,
+  examples RULES_DIR DEST [IDS_JSON]
+                          every rule's `examples` and `negative` written one per file,
                           DEST/pos/NNNN.txt and DEST/neg/NNNN.txt, with DEST/manifest.json
 """
 
@@ -30,6 +32,9 @@ import sys
 import sysconfig
 from pathlib import Path
 
+# Bump when a change to this file changes what a corpus holds: run.sh rebuilds the
+# cached corpora when it differs from the one they were built with.
+CORPUS_VERSION = 1
 SEED = 20240601
 STAGED_REPO_FILES = 3071
 STAGED_FILES = 20
@@ -358,8 +363,16 @@ def history_repo(dest: Path, ncommits: int):
 # ---------------------------------------------------------------- detection
 
 
-def examples(rules_dir: Path, dest: Path):
+def examples(rules_dir: Path, dest: Path, ids_json: Path | None = None):
+    """Only rules whose id is in `ids_json` (the binary's `rules list --format json`)
+    are taken when it is given: rule files change while others work, and the binary
+    can only be judged on the rules it was built with."""
     import tomllib
+
+    known = None
+    if ids_json is not None:
+        known = {r["id"] for r in json.loads(ids_json.read_text())}
+    not_built = 0
 
     if dest.exists():
         shutil.rmtree(dest)
@@ -374,6 +387,9 @@ def examples(rules_dir: Path, dest: Path):
             counts["files_with_errors"].append(f"{f.name}: {e}")
             continue
         for rule in doc.get("rules", []):
+            if known is not None and rule.get("id") not in known:
+                not_built += 1
+                continue
             counts["rules"] += 1
             for kind, key in (("pos", "examples"), ("neg", "negative")):
                 for i, text in enumerate(rule.get(key, [])):
@@ -385,20 +401,23 @@ def examples(rules_dir: Path, dest: Path):
     print(
         f"examples: {counts['rules']} rules, {counts['pos']} examples, "
         f"{counts['neg']} near misses"
+        + (f" ({not_built} rules in data/rules are not in the binary yet and were left out)" if not_built else "")
         + (f"; skipped unreadable: {counts['files_with_errors']}" if counts["files_with_errors"] else "")
     )
 
 
 def main():
     cmd = sys.argv[1] if len(sys.argv) > 1 else ""
-    if cmd == "path-corpus":
+    if cmd == "version":
+        print(CORPUS_VERSION)
+    elif cmd == "path-corpus":
         path_corpus(Path(sys.argv[2]))
     elif cmd == "staged-repo":
         staged_repo(Path(sys.argv[2]))
     elif cmd == "history-repo":
         history_repo(Path(sys.argv[2]), int(sys.argv[3]))
     elif cmd == "examples":
-        examples(Path(sys.argv[2]), Path(sys.argv[3]))
+        examples(Path(sys.argv[2]), Path(sys.argv[3]), Path(sys.argv[4]) if len(sys.argv) > 4 else None)
     else:
         sys.exit(__doc__)
 

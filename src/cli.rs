@@ -40,6 +40,15 @@ pub enum Command {
     /// The repository policy, .vouchsafe.toml: write a starter, check one, show the one in effect.
     #[command(subcommand)]
     Policy(PolicyCommand),
+    /// Check the signed attestations of commits (default HEAD; a range such as
+    /// origin/main..HEAD) against the allowed signers.
+    Verify(crate::attest::cmd::VerifyArgs),
+    /// Show a commit's attestation: what was signed, the SSH signature, the OpenSSH check.
+    #[command(subcommand)]
+    Attest(crate::attest::cmd::AttestCommand),
+    /// The SSH key that signs attestations: status, generate, use, passphrase.
+    #[command(subcommand)]
+    Key(crate::attest::cmd::KeyCommand),
     /// List the blocks recorded in the local incident log.
     Incidents {
         /// Only incidents since then: a duration back from now (`24h`, `7d`) or a date.

@@ -34,6 +34,9 @@ pub fn run(cli: Cli) -> anyhow::Result<Status> {
         Command::Policy(cmd) => policy_cmd(cmd),
         Command::Incidents { since, format } => incidents_cmd(since.as_deref(), format),
         Command::Hook(HookCommand::PreReceive) => crate::hooks::pre_receive::run(),
+        Command::Verify(args) => crate::attest::cmd::verify_cmd(args),
+        Command::Attest(cmd) => crate::attest::cmd::attest_cmd(cmd),
+        Command::Key(cmd) => crate::attest::cmd::key_cmd(cmd),
     }
 }
 
@@ -41,7 +44,7 @@ fn scan_cmd(target: ScanTarget) -> anyhow::Result<Status> {
     let (out, output, target_desc, top) = match target {
         ScanTarget::Staged { output } => {
             let repo = Repo::discover()?;
-            let (out, _) = scan::staged::scan_staged(&repo)?;
+            let out = scan::staged::scan_staged(&repo)?.outcome;
             let t = Target::new("the staged changes", "vouchsafe scan staged");
             (out, output, t, repo.work_tree)
         }

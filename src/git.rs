@@ -403,28 +403,6 @@ pub fn os_string(b: &[u8]) -> OsString {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn unquotes_git_c_style_paths() {
-        assert_eq!(unquote(b"plain.txt"), b"plain.txt");
-        assert_eq!(unquote(b"\"a\\nb.txt\""), b"a\nb.txt");
-        assert_eq!(unquote(b"\"caf\\303\\251\""), "café".as_bytes());
-        assert_eq!(unquote(b"\"q\\\"uote\\\\\""), b"q\"uote\\");
-    }
-
-    #[test]
-    fn displays_odd_paths_quoted() {
-        assert_eq!(display_path(b"src/main.rs"), "src/main.rs");
-        assert_eq!(display_path(b"with space.txt"), "with space.txt");
-        assert_eq!(display_path(b"a\nb"), "\"a\\nb\"");
-        assert_eq!(display_path(b"bad\xffname"), "\"bad\\377name\"");
-        assert_eq!(display_path("café".as_bytes()), "café");
-    }
-}
-
 // ---------------------------------------------------------------------------------
 // Installer helpers (used by src/install/ and the demo): where hooks live, config
 // values with their scope, the global and system configuration, git's version.
@@ -465,7 +443,33 @@ impl Repo {
     }
 
     /// This worktree's own git directory (index, `CHERRY_PICK_HEAD`, rebase state).
+    /// Found without running git where the layout says it: `GIT_DIR` as git exports
+    /// it to hooks, a `.git` directory, or the `gitdir:` line of a `.git` file
+    /// (linked worktrees, submodules); git is asked only otherwise.
     pub fn git_dir(&self) -> Result<PathBuf> {
+        if let Some(gd) = std::env::var_os("GIT_DIR") {
+            return Ok(absolute(Path::new(&gd)));
+        }
+        match &self.work_tree {
+            None => return Ok(self.cwd.clone()),
+            Some(top) => {
+                let dot = top.join(".git");
+                if dot.is_dir() {
+                    return Ok(dot);
+                }
+                if let Ok(text) = std::fs::read_to_string(&dot) {
+                    if let Some(rest) = text.lines().next().and_then(|l| l.strip_prefix("gitdir: "))
+                    {
+                        let p = Path::new(rest.trim());
+                        return Ok(if p.is_absolute() {
+                            p.to_path_buf()
+                        } else {
+                            top.join(p)
+                        });
+                    }
+                }
+            }
+        }
         let out = self.run(&["rev-parse", "--absolute-git-dir"])?;
         let text = out.strip_suffix(b"\n").unwrap_or(&out);
         Ok(PathBuf::from(os_string(text)))
@@ -486,22 +490,6 @@ impl Repo {
             ));
         }
         Ok(values)
-    }
-
-    /// The raw staged change list (`diff-index --cached --raw -z`) against `base`:
-    /// paths, modes and blob ids, no content.
-    pub fn staged_raw(&self, base: &str) -> Result<Vec<u8>> {
-        self.run(&[
-            "diff-index",
-            "--cached",
-            "--raw",
-            "-z",
-            "--no-renames",
-            "--full-index",
-            "--ita-invisible-in-index",
-            base,
-            "--",
-        ])
     }
 
     /// Paths under `dir` that are tracked in this repository's index.
@@ -657,5 +645,171 @@ impl Repo {
             let (who, id) = s.split_once('\0')?;
             Some((who.to_string(), id.to_string()))
         }))
+    }
+}
+
+// ---------------------------------------------------------------------------------
+// Attestation helpers (used by src/attest/): the tree of the index, verbatim patch
+// ids of a change between two trees or of many commits in one pipeline, commit
+// objects, revision lists.
+
+/// The options that make a diff whose patch id means the same on every machine: no
+/// rename detection, no external diff or textconv, full blob ids (so binary changes
+/// are told apart), every path recursed.
+const PATCH_DIFF: &[&str] = &[
+    "-p",
+    "--full-index",
+    "--no-renames",
+    "--no-ext-diff",
+    "--no-textconv",
+    "-r",
+];
+
+/// Parses `git patch-id` output: `<patch-id> <commit-id>` lines.
+fn parse_patch_ids(out: &[u8]) -> Vec<(String, String)> {
+    String::from_utf8_lossy(out)
+        .lines()
+        .filter_map(|l| {
+            let (p, c) = l.split_once(' ')?;
+            Some((p.trim().to_string(), c.trim().to_string()))
+        })
+        .collect()
+}
+
+impl Repo {
+    /// Runs `first | second` (both git) and returns the second's stdout.
+    pub fn run_pipe<S: AsRef<OsStr>, T: AsRef<OsStr>>(
+        &self,
+        first: &[S],
+        first_stdin: Option<&[u8]>,
+        second: &[T],
+    ) -> Result<Vec<u8>> {
+        let mut a = self
+            .cmd()
+            .args(first)
+            .stdin(if first_stdin.is_some() {
+                Stdio::piped()
+            } else {
+                Stdio::null()
+            })
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .map_err(Error::Spawn)?;
+        let feeder = match (first_stdin, a.stdin.take()) {
+            (Some(data), Some(mut stdin)) => {
+                let data = data.to_vec();
+                Some(std::thread::spawn(move || {
+                    let _ = stdin.write_all(&data);
+                }))
+            }
+            _ => None,
+        };
+        let a_out = a.stdout.take().expect("stdout piped");
+        let b = self
+            .cmd()
+            .args(second)
+            .stdin(Stdio::from(a_out))
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .map_err(Error::Spawn)?;
+        let b_out = b.wait_with_output()?;
+        let mut a_err = Vec::new();
+        if let Some(mut e) = a.stderr.take() {
+            let _ = e.read_to_end(&mut a_err);
+        }
+        let a_status = a.wait()?;
+        if let Some(f) = feeder {
+            let _ = f.join();
+        }
+        if !a_status.success() {
+            let a: Vec<&OsStr> = first.iter().map(|s| s.as_ref()).collect();
+            return Err(Error::Failed {
+                args: describe(&a),
+                stderr: String::from_utf8_lossy(&a_err).trim().to_string(),
+            });
+        }
+        check(second, b_out)
+    }
+
+    /// The tree the index would commit (`git write-tree`; honours `GIT_INDEX_FILE`).
+    pub fn write_tree(&self) -> Result<String> {
+        let out = self.run(&["write-tree"])?;
+        Ok(String::from_utf8_lossy(&out).trim().to_string())
+    }
+
+    /// The verbatim patch id (`git patch-id --verbatim`, whitespace counted) of the
+    /// change from tree-ish `from` to tree-ish `to`; `None` when there is no diff.
+    pub fn patch_id_between(&self, from: &str, to: &str) -> Result<Option<String>> {
+        let mut args: Vec<&str> = vec!["diff-tree"];
+        args.extend_from_slice(PATCH_DIFF);
+        args.extend_from_slice(&[from, to]);
+        let out = self.run_pipe(&args, None, &["patch-id", "--verbatim"])?;
+        Ok(parse_patch_ids(&out).into_iter().next().map(|(p, _)| p))
+    }
+
+    /// Verbatim patch ids of many commits against their first parent (the empty tree
+    /// for a root commit), in one `diff-tree --stdin | patch-id` pipeline. Commits with
+    /// an empty diff, and merges, are absent from the result.
+    pub fn patch_ids_of_commits(&self, commits: &[String]) -> Result<Vec<(String, String)>> {
+        if commits.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut args: Vec<&str> = vec!["diff-tree", "--stdin", "--root"];
+        args.extend_from_slice(PATCH_DIFF);
+        let input: String = commits.iter().map(|c| format!("{c}\n")).collect();
+        let out = self.run_pipe(&args, Some(input.as_bytes()), &["patch-id", "--verbatim"])?;
+        // patch-id prints `<patch-id> <commit>`.
+        Ok(parse_patch_ids(&out)
+            .into_iter()
+            .map(|(p, c)| (c, p))
+            .collect())
+    }
+
+    /// Commit ids of `git rev-list <args>` (merges included), newest first.
+    pub fn rev_list_all(&self, args: &[&str]) -> Result<Vec<String>> {
+        let mut full = vec!["rev-list"];
+        full.extend_from_slice(args);
+        full.push("--");
+        let out = self.run(&full)?;
+        Ok(String::from_utf8_lossy(&out)
+            .lines()
+            .map(|l| l.trim().to_string())
+            .filter(|l| !l.is_empty())
+            .collect())
+    }
+
+    /// HEAD and its parents (`rev-list --parents -n1 HEAD`); `None` on an unborn branch.
+    pub fn head_with_parents(&self) -> Result<Option<(String, Vec<String>)>> {
+        let out = self.try_run(&["rev-list", "--parents", "-n1", "HEAD", "--"])?;
+        Ok(out.and_then(|o| {
+            let text = String::from_utf8_lossy(&o);
+            let mut ids = text.split_whitespace().map(str::to_string);
+            let head = ids.next()?;
+            Some((head, ids.collect()))
+        }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unquotes_git_c_style_paths() {
+        assert_eq!(unquote(b"plain.txt"), b"plain.txt");
+        assert_eq!(unquote(b"\"a\\nb.txt\""), b"a\nb.txt");
+        assert_eq!(unquote(b"\"caf\\303\\251\""), "café".as_bytes());
+        assert_eq!(unquote(b"\"q\\\"uote\\\\\""), b"q\"uote\\");
+    }
+
+    #[test]
+    fn displays_odd_paths_quoted() {
+        assert_eq!(display_path(b"src/main.rs"), "src/main.rs");
+        assert_eq!(display_path(b"with space.txt"), "with space.txt");
+        assert_eq!(display_path(b"a\nb"), "\"a\\nb\"");
+        assert_eq!(display_path(b"bad\xffname"), "\"bad\\377name\"");
+        assert_eq!(display_path("café".as_bytes()), "café");
     }
 }

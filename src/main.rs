@@ -2,6 +2,7 @@
 //! code (0 clean, 1 a policy result, 2 an error).
 
 mod ai;
+mod attest;
 mod cli;
 mod commands;
 mod demo;

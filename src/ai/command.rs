@@ -51,6 +51,15 @@ pub fn start(agent: &str, model: Option<&str>, duration: &str) -> anyhow::Result
         expires: now + d.as_secs(),
     };
     let cd = common_dir(&repo)?;
+    if let Ok(Some(old)) = session::read(&cd) {
+        if old.is_live(now) {
+            eprintln!(
+                "note: this replaces the session for {} started {}.",
+                old.agent,
+                session::show_time(old.started)
+            );
+        }
+    }
     session::write(&cd, &s)?;
     let who = Who::from_name(&id);
     let value = match &model {
@@ -216,6 +225,13 @@ pub fn status(json: bool) -> anyhow::Result<Status> {
         }
     }
     writeln!(out)?;
+    if let Some(pid) = det.tree.test_root {
+        writeln!(
+            out,
+            "(a debug build: {} stops the walk at pid {pid})",
+            super::process::TEST_ROOT_VAR
+        )?;
+    }
     match &det.tree.incomplete {
         None => writeln!(out, "Process tree: {}", det.tree.chain())?,
         Some(why) => writeln!(

@@ -301,7 +301,7 @@ fn parse_disclosure(key: &str, value: &str) -> Option<(String, Option<String>)> 
 
 pub fn detect(inp: &Inputs<'_>) -> Detection {
     let mut out: Vec<Assistant> = Vec::new();
-    fn entry<'o>(out: &'o mut Vec<Assistant>, who: Who) -> &'o mut Assistant {
+    fn entry(out: &mut Vec<Assistant>, who: Who) -> &mut Assistant {
         match out.iter().position(|a| a.who.same(&who)) {
             Some(i) => &mut out[i],
             None => {
@@ -328,6 +328,7 @@ pub fn detect(inp: &Inputs<'_>) -> Detection {
             let a = entry(out, who);
             a.explicit = true;
             a.strong = true;
+            a.state = State::Attributed;
             a.evidence.push(Evidence { kind, text });
             if let Some(c) = ambiguous {
                 a.evidence.push(Evidence {
@@ -376,7 +377,7 @@ pub fn detect(inp: &Inputs<'_>) -> Detection {
         .map(|t| (t, String::from_utf8_lossy(&t.value).into_owned()))
         .collect();
     let text = String::from_utf8_lossy(inp.text);
-    for (index, a) in registry::all().iter().enumerate() {
+    for a in registry::all() {
         let mut strong: Vec<Evidence> = Vec::new();
         let mut env: Vec<Evidence> = Vec::new();
         let mut ctx: Vec<Evidence> = Vec::new();
@@ -488,7 +489,6 @@ pub fn detect(inp: &Inputs<'_>) -> Detection {
         let e = entry(&mut out, Who::Known(a));
         e.depth = depth;
         e.trailer_model = trailer_model;
-        let _ = index;
         let explicit = e.explicit;
         e.strong |= !strong.is_empty();
         e.only_env = !e.strong && !env.is_empty();
@@ -499,10 +499,14 @@ pub fn detect(inp: &Inputs<'_>) -> Detection {
             e.state = State::Attributed;
         } else if has_env {
             if a.has_processes() && inp.tree.complete() && host_depth.is_none() {
+                let whose = if a.process.is_empty() && a.process_args.is_empty() {
+                    format!("{} process (nor the editor hosting it)", a.name)
+                } else {
+                    format!("{} process", a.name)
+                };
                 e.state = State::Refuted(format!(
-                    "no {} process is above this commit ({}), so the variables were inherited from elsewhere \
+                    "no {whose} is above this commit ({}), so the variables were inherited from elsewhere \
                      (a terminal or tmux started from it)",
-                    a.name,
                     inp.tree.chain()
                 ));
             } else {

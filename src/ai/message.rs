@@ -228,23 +228,31 @@ pub fn is_empty(cleaned: &[u8]) -> bool {
 pub fn template_untouched(
     cleaned_msg: &[u8],
     template: Option<&Path>,
+    prepared: Option<&[u8]>,
     fmt: &Format,
     mode: Cleanup,
 ) -> bool {
     if mode == Cleanup::Verbatim && !cleaned_msg.is_empty() {
         return false;
     }
-    let Some(t) = template
+    let mut candidates: Vec<Vec<u8>> = Vec::new();
+    if let Some(t) = template
         .and_then(|p| std::fs::read(p).ok())
         .filter(|t| !t.is_empty())
-    else {
-        return false;
-    };
-    let t = cleaned(&t, fmt, mode);
-    let rest = cleaned_msg
-        .strip_prefix(t.as_slice())
-        .unwrap_or(cleaned_msg);
-    is_empty(rest)
+    {
+        candidates.push(cleaned(&t, fmt, mode));
+    }
+    // What prepare-commit-msg saw git prepare from a template (`-t` is not in the
+    // configuration), already cleaned.
+    if let Some(p) = prepared.filter(|p| !p.is_empty()) {
+        candidates.push(p.to_vec());
+    }
+    candidates.iter().any(|t| {
+        let rest = cleaned_msg
+            .strip_prefix(t.as_slice())
+            .unwrap_or(cleaned_msg);
+        is_empty(rest)
+    })
 }
 
 /// Replaces the file's content atomically: a temporary file in the same directory,

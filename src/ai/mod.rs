@@ -135,7 +135,8 @@ pub fn stamp(
     let det = detect_for_message(h, &fmt, &cleaned, raw);
     let verdict = evaluate(h.policy, &det);
     if !verdict.blocked.is_empty() {
-        eprint!("{}", block_report(h, &verdict.blocked, msg_file, hook));
+        let kept = (!message::is_empty(&cleaned)).then_some(msg_file);
+        eprint!("{}", block_report(h, &verdict.blocked, kept));
         crate::hooks::pre_commit::block_footer(
             h.policy,
             "The commit was stopped before it was made.",
@@ -167,8 +168,18 @@ pub fn stamp(
     }
     // git aborts an empty message or an untouched template: a trailer would turn
     // that into a commit nobody meant to make.
+    let prepared = match hook {
+        Hook::CommitMsg => take_note(h, "ai-template"),
+        Hook::PrepareCommitMsg => None,
+    };
     if message::is_empty(&cleaned)
-        || message::template_untouched(&cleaned, h.config.template.as_deref(), &fmt, mode)
+        || message::template_untouched(
+            &cleaned,
+            h.config.template.as_deref(),
+            prepared.as_deref(),
+            &fmt,
+            mode,
+        )
     {
         return Ok(Status::Ok);
     }
@@ -242,7 +253,7 @@ fn whom_to_ask(h: &HookInput<'_>) -> String {
     }
 }
 
-fn block_report(h: &HookInput<'_>, blocked: &[&Assistant], msg_file: &Path, hook: Hook) -> String {
+fn block_report(h: &HookInput<'_>, blocked: &[&Assistant], kept: Option<&Path>) -> String {
     let p = h.policy.agents.clone().unwrap_or_default();
     let mut s = String::new();
     for a in blocked {
@@ -273,11 +284,11 @@ fn block_report(h: &HookInput<'_>, blocked: &[&Assistant], msg_file: &Path, hook
         "  To use another assistant here, ask: {}",
         whom_to_ask(h)
     );
-    if hook == Hook::CommitMsg {
+    if let Some(f) = kept {
         let _ = writeln!(
             s,
             "  Your message is kept: `git commit -e -F {}` reopens it.",
-            msg_file.display()
+            f.display()
         );
     }
     let _ = writeln!(
@@ -291,21 +302,17 @@ fn block_report(h: &HookInput<'_>, blocked: &[&Assistant], msg_file: &Path, hook
 /// commit-msg both run for a normal commit: the second does not repeat what the
 /// first said (it leaves a note keyed by the `git` process they share).
 fn warn_once(h: &HookInput<'_>, warned: &[&Assistant], hook: Hook) {
-    let note = h
-        .dirs
-        .as_ref()
-        .map(|(gd, _)| gd.join("vouchsafe").join("ai-warned"));
-    let git = h.tree.git_pid();
-    let mut said: Vec<String> = Vec::new();
-    if let (Some(n), Some(pid), Hook::CommitMsg) = (&note, git, hook) {
-        if let Ok(text) = std::fs::read_to_string(n) {
-            let mut lines = text.lines();
-            if lines.next() == Some(pid.to_string().as_str()) {
-                said = lines.map(str::to_string).collect();
-            }
-        }
-        let _ = std::fs::remove_file(n);
-    }
+    let said: Vec<String> = match hook {
+        Hook::CommitMsg => take_note(h, "ai-warned")
+            .map(|b| {
+                String::from_utf8_lossy(&b)
+                    .lines()
+                    .map(str::to_string)
+                    .collect()
+            })
+            .unwrap_or_default(),
+        Hook::PrepareCommitMsg => Vec::new(),
+    };
     let p = h.policy.agents.clone().unwrap_or_default();
     let mut now_said = Vec::new();
     for a in warned {
@@ -322,10 +329,41 @@ fn warn_once(h: &HookInput<'_>, warned: &[&Assistant], hook: Hook) {
         );
         now_said.push(a.who.id());
     }
-    if let (Some(n), Some(pid), Hook::PrepareCommitMsg, false) =
-        (&note, git, hook, now_said.is_empty())
-    {
-        let _ = std::fs::create_dir_all(n.parent().expect("has a parent"));
-        let _ = std::fs::write(n, format!("{pid}\n{}\n", now_said.join("\n")));
+    if hook == Hook::PrepareCommitMsg && !now_said.is_empty() {
+        write_note(h, "ai-warned", now_said.join("\n").as_bytes());
     }
+}
+
+/// Notes from prepare-commit-msg to the commit-msg hook of the same commit, in
+/// `<git-dir>/vouchsafe/<name>`, keyed by the `git` process both run under (a note
+/// left by another commit, or by one made with --no-verify, is ignored and replaced).
+fn note_path(h: &HookInput<'_>, name: &str) -> Option<(std::path::PathBuf, u32)> {
+    let (gd, _) = h.dirs.as_ref()?;
+    Some((gd.join("vouchsafe").join(name), h.tree.git_pid()?))
+}
+
+pub fn write_note(h: &HookInput<'_>, name: &str, body: &[u8]) {
+    if let Some((path, pid)) = note_path(h, name) {
+        let mut text = format!("{pid}\n").into_bytes();
+        text.extend_from_slice(body);
+        let _ = std::fs::create_dir_all(path.parent().expect("has a parent"));
+        let _ = std::fs::write(&path, text);
+    }
+}
+
+fn take_note(h: &HookInput<'_>, name: &str) -> Option<Vec<u8>> {
+    let (path, pid) = note_path(h, name)?;
+    let text = std::fs::read(&path).ok()?;
+    let _ = std::fs::remove_file(&path);
+    let nl = text.iter().position(|&b| b == b'\n')?;
+    (text[..nl] == *pid.to_string().as_bytes()).then(|| text[nl + 1..].to_vec())
+}
+
+/// prepare-commit-msg with a template (`-t`, `commit.template`): what git prepared,
+/// cleaned, so that commit-msg can tell an untouched template, which git rejects.
+pub fn note_template(h: &HookInput<'_>, raw: &[u8]) {
+    let editor = message::editor_used();
+    let fmt = h.config.format(raw, editor);
+    let cleaned = message::cleaned(raw, &fmt, h.config.cleanup_mode(editor));
+    write_note(h, "ai-template", &cleaned);
 }

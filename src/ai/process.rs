@@ -10,8 +10,10 @@
 
 use std::path::Path;
 
-/// A test hook, for vouchsafe's own test suite only: the walk stops below this pid,
-/// as if it were the root, so tests do not see the processes that run them.
+/// For vouchsafe's own test suite only, and only in debug builds: the walk stops
+/// below this pid, as if it were the root, so tests do not see the processes that
+/// run them (an editor, an agent). A release binary ignores it: a variable must not
+/// be able to hide the process that runs git.
 pub const TEST_ROOT_VAR: &str = "VOUCHSAFE_TEST_PROCESS_ROOT";
 
 const MAX_DEPTH: usize = 64;
@@ -161,9 +163,13 @@ impl Tree {
 
     /// Walks from our parent to the root.
     pub fn read() -> Tree {
-        let test_root = std::env::var(TEST_ROOT_VAR)
-            .ok()
-            .and_then(|v| v.trim().parse::<u32>().ok());
+        let test_root = if cfg!(debug_assertions) {
+            std::env::var(TEST_ROOT_VAR)
+                .ok()
+                .and_then(|v| v.trim().parse::<u32>().ok())
+        } else {
+            None
+        };
         let mut t = read_platform(test_root);
         t.test_root = test_root;
         if t.incomplete.is_none() {
@@ -183,6 +189,7 @@ impl Tree {
 }
 
 /// Follows parent links from `start` with `get`, which returns one process.
+#[cfg_attr(not(unix), allow(dead_code))]
 fn walk(start: u32, test_root: Option<u32>, get: &mut dyn FnMut(u32) -> Option<Proc>) -> Tree {
     let mut t = Tree::default();
     let mut pid = start;
@@ -263,6 +270,13 @@ mod linux {
 
 #[cfg(all(unix, not(target_os = "linux")))]
 fn read_platform(test_root: Option<u32>) -> Tree {
+    read_with_ps(test_root)
+}
+
+/// The tree from `ps` (macOS, the BSDs; on Linux only in tests, against `/proc`).
+#[cfg(unix)]
+#[cfg_attr(target_os = "linux", allow(dead_code))]
+fn read_with_ps(test_root: Option<u32>) -> Tree {
     match ps::table() {
         Some(table) => walk(std::os::unix::process::parent_id(), test_root, &mut |pid| {
             table.get(&pid).cloned()
@@ -284,6 +298,7 @@ fn read_platform(_test_root: Option<u32>) -> Tree {
 
 /// macOS and the BSDs: `ps`, three times (parent links of every process; then the
 /// name and the arguments, each the last column so that spaces in them are safe).
+#[cfg(unix)]
 #[cfg_attr(target_os = "linux", allow(dead_code))]
 mod ps {
     use std::collections::HashMap;
@@ -446,6 +461,7 @@ mod tests {
         assert!(!t.complete());
     }
 
+    #[cfg(unix)]
     #[test]
     fn ps_output_parses() {
         let links = ps::parse_links("  1     0\n 42     1\n 43    42\n");
@@ -468,5 +484,18 @@ mod tests {
         );
         let me = Tree::read();
         assert!(!me.ancestors.is_empty());
+        // The `ps` reader (macOS, the BSDs) sees the same chain where procps has `ps`.
+        if std::process::Command::new("ps").arg("-V").output().is_ok() {
+            let via_ps = read_with_ps(None);
+            let names = |t: &Tree| {
+                t.ancestors
+                    .iter()
+                    .map(|p| (p.pid, p.ppid))
+                    .collect::<Vec<_>>()
+            };
+            assert_eq!(names(&via_ps), names(&me), "{via_ps:?}");
+            assert_eq!(via_ps.ancestors[0].comm, me.ancestors[0].comm);
+            assert_eq!(via_ps.ancestors[0].argv, me.ancestors[0].argv);
+        }
     }
 }

@@ -24,7 +24,9 @@ pub fn config_dir() -> anyhow::Result<PathBuf> {
     }
     directories::ProjectDirs::from("", "", "vouchsafe")
         .map(|d| d.config_dir().to_path_buf())
-        .context("cannot tell where this user's config directory is (is HOME set?); set VOUCHSAFE_HOME")
+        .context(
+            "cannot tell where this user's config directory is (is HOME set?); set VOUCHSAFE_HOME",
+        )
 }
 
 /// Where generated keys go: `keys/` in the config directory.

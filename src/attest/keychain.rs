@@ -1,7 +1,8 @@
 //! Passphrases of signing-key files, kept in the operating system's keychain through
 //! the `keyring` crate: the macOS Keychain, the Windows Credential Manager, and on
 //! Linux the Secret Service (GNOME Keyring, KWallet, KeePassXC) when a D-Bus session
-//! is reachable, else the kernel keyutils store (memory only, gone after a reboot).
+//! is reachable, else the kernel keyutils store (the user's persistent keyring:
+//! memory only, gone after a reboot).
 //! One entry per key, named by the key's SHA-256 fingerprint, so moving the file does
 //! not lose it. Nothing here runs unless a key file is passphrase-protected.
 
@@ -42,10 +43,71 @@ fn stores(fingerprint: &str) -> Vec<Store> {
     }
     v.push(Store {
         name: "the kernel keyutils store",
-        entry: keyring::keyutils::KeyutilsCredential::new_with_target(None, SERVICE, &u)
-            .map(|c| Entry::new_with_credential(Box::new(c))),
+        entry: Ok(Entry::new_with_credential(Box::new(kernel::Persistent {
+            description: format!("vouchsafe:{u}"),
+        }))),
     });
     v
+}
+
+/// The kernel keyutils store, as a `keyring` credential. keyring's own keyutils
+/// credential works on the session keyring by its serial number, which a process
+/// does not *possess* when it has no session keyring of its own (containers, CI,
+/// services: the kernel then substitutes the user-session keyring), so every search
+/// fails with EACCES there. This one keeps the entry in the user's persistent keyring
+/// (`keyctl get_persistent`), which the kernel links into whatever session keyring the
+/// process has; it is shared by every session of the user, survives logouts, and
+/// expires after `/proc/sys/kernel/keys/persistent_keyring_expiry` seconds unused
+/// (three days by default). Like every keyutils key, it is gone after a reboot.
+#[cfg(target_os = "linux")]
+mod kernel {
+    use keyring::credential::CredentialApi;
+    use keyring::{Error, Result};
+    use linux_keyutils::{KeyError, KeyRing, KeyRingIdentifier};
+
+    #[derive(Debug)]
+    pub struct Persistent {
+        pub description: String,
+    }
+
+    fn wrap(e: KeyError) -> Error {
+        match e {
+            KeyError::KeyDoesNotExist | KeyError::KeyExpired | KeyError::KeyRevoked => {
+                Error::NoEntry
+            }
+            e => Error::PlatformFailure(Box::new(e)),
+        }
+    }
+
+    fn ring() -> Result<KeyRing> {
+        KeyRing::get_persistent(KeyRingIdentifier::Session)
+            .or_else(|_| KeyRing::from_special_id(KeyRingIdentifier::Session, false))
+            .map_err(|e| Error::NoStorageAccess(Box::new(e)))
+    }
+
+    impl CredentialApi for Persistent {
+        fn set_secret(&self, secret: &[u8]) -> Result<()> {
+            if secret.is_empty() {
+                return Err(Error::Invalid("secret".into(), "cannot be empty".into()));
+            }
+            ring()?.add_key(&self.description, secret).map_err(wrap)?;
+            Ok(())
+        }
+
+        fn get_secret(&self) -> Result<Vec<u8>> {
+            let key = ring()?.search(&self.description).map_err(wrap)?;
+            key.read_to_vec().map_err(wrap)
+        }
+
+        fn delete_credential(&self) -> Result<()> {
+            let key = ring()?.search(&self.description).map_err(wrap)?;
+            key.invalidate().map_err(wrap)
+        }
+
+        fn as_any(&self) -> &dyn std::any::Any {
+            self
+        }
+    }
 }
 
 #[cfg(not(target_os = "linux"))]

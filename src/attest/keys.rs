@@ -117,7 +117,11 @@ pub fn resolve(inp: &Inputs) -> anyhow::Result<Option<Signer>> {
         return from_path(inp, p, Origin::Setting(p.clone())).map(Some);
     }
     if inp.git_ssh() {
-        if let Some(v) = inp.git_signing_key.as_deref().filter(|v| !v.trim().is_empty()) {
+        if let Some(v) = inp
+            .git_signing_key
+            .as_deref()
+            .filter(|v| !v.trim().is_empty())
+        {
             return from_git_value(inp, v).map(Some);
         }
     }
@@ -186,8 +190,12 @@ pub fn from_path(inp: &Inputs, path: &Path, origin: Origin) -> anyhow::Result<Si
                 path.display()
             )));
         }
-        let key = PrivateKey::from_openssh(&text)
-            .map_err(|e| KeyProblem(format!("{} is not a usable private key: {e}", path.display())))?;
+        let key = PrivateKey::from_openssh(&text).map_err(|e| {
+            KeyProblem(format!(
+                "{} is not a usable private key: {e}",
+                path.display()
+            ))
+        })?;
         return open_private(inp, key, path, origin);
     }
     let public = PublicKey::from_openssh(text.trim()).map_err(|e| {
@@ -310,13 +318,22 @@ impl Signer {
     /// An SSHSIG over `msg` in the attestation namespace, SHA-512.
     pub fn sign(&self, msg: &[u8]) -> anyhow::Result<SshSig> {
         match &self.backend {
-            Backend::File(key) => key
-                .sign(NAMESPACE, HashAlg::Sha512, msg)
-                .with_context(|| format!("signing with {}", self.origin)),
+            Backend::File(key) => match key.key_data().rsa() {
+                Some(rsa) => {
+                    sign_rsa(rsa, msg).with_context(|| format!("signing with {}", self.origin))
+                }
+                None => key
+                    .sign(NAMESPACE, HashAlg::Sha512, msg)
+                    .with_context(|| format!("signing with {}", self.origin)),
+            },
             Backend::Agent(sock) => {
                 let data = SshSig::signed_data(NAMESPACE, HashAlg::Sha512, msg)?;
-                let sig = agent::sign(sock, &self.public, &data)
-                    .with_context(|| format!("signing through ssh-agent with {}", fingerprint(&self.public)))?;
+                let sig = agent::sign(sock, &self.public, &data).with_context(|| {
+                    format!(
+                        "signing through ssh-agent with {}",
+                        fingerprint(&self.public)
+                    )
+                })?;
                 Ok(SshSig::new(
                     self.public.key_data().clone(),
                     NAMESPACE,
@@ -326,4 +343,40 @@ impl Signer {
             }
         }
     }
+}
+
+/// RSA, rsa-sha2-512. ssh-key 0.6.7 builds the `rsa` key from the prime `p` twice
+/// instead of `p` and `q`, which the `rsa` crate rejects ("cryptographic error"), so
+/// the key is put together here from the same OpenSSH fields.
+fn sign_rsa(k: &ssh_key::private::RsaKeypair, msg: &[u8]) -> anyhow::Result<SshSig> {
+    use rsa::signature::{SignatureEncoding, Signer as _};
+    let big = |m: &ssh_key::Mpint| -> anyhow::Result<rsa::BigUint> {
+        let b = m
+            .as_positive_bytes()
+            .context("an RSA key field is not a positive integer")?;
+        Ok(rsa::BigUint::from_bytes_be(b))
+    };
+    let key = rsa::RsaPrivateKey::from_components(
+        big(&k.public.n)?,
+        big(&k.public.e)?,
+        big(&k.private.d)?,
+        vec![big(&k.private.p)?, big(&k.private.q)?],
+    )
+    .context("the RSA key is inconsistent")?;
+    let data = SshSig::signed_data(NAMESPACE, HashAlg::Sha512, msg)?;
+    let sig = rsa::pkcs1v15::SigningKey::<ssh_key::sha2::Sha512>::new(key)
+        .try_sign(&data)
+        .context("RSA signing failed")?;
+    let sig = ssh_key::Signature::new(
+        ssh_key::Algorithm::Rsa {
+            hash: Some(HashAlg::Sha512),
+        },
+        sig.to_vec(),
+    )?;
+    Ok(SshSig::new(
+        ssh_key::public::KeyData::Rsa(k.public.clone()),
+        NAMESPACE,
+        HashAlg::Sha512,
+        sig,
+    )?)
 }

@@ -124,7 +124,11 @@ fn trim_start(b: &[u8]) -> &[u8] {
 }
 
 fn trim_end(b: &[u8]) -> &[u8] {
-    let n = b.iter().rev().take_while(|c| c.is_ascii_whitespace()).count();
+    let n = b
+        .iter()
+        .rev()
+        .take_while(|c| c.is_ascii_whitespace())
+        .count();
     &b[..b.len() - n]
 }
 
@@ -247,7 +251,7 @@ pub fn with_attestation(raw: &[u8], style: &Style, value: &str) -> Vec<u8> {
         }
     }
     let is_content =
-        |l: &[u8]| !trim(l).is_empty() && !(style.strips_comments() && style.is_comment(l));
+        |l: &[u8]| !(trim(l).is_empty() || style.strips_comments() && style.is_comment(l));
     // The last line git keeps, and the paragraph it ends.
     let last = head.iter().rposition(|l| is_content(l));
     let mut trailer_block = false;
@@ -264,7 +268,10 @@ pub fn with_attestation(raw: &[u8], style: &Style, value: &str) -> Vec<u8> {
             if trim(l).is_empty() {
                 break;
             }
-            if !(looks_like_trailer(l) || is_continuation(l) || l.starts_with(b"(cherry picked from commit ")) {
+            if !(looks_like_trailer(l)
+                || is_continuation(l)
+                || l.starts_with(b"(cherry picked from commit "))
+            {
                 all_trailers = false;
             }
             start = i as usize;
@@ -311,7 +318,10 @@ mod tests {
 
     #[test]
     fn stripspace_matches_git() {
-        assert_eq!(stripspace(b"\n\nsubject  \n\n\n\nbody\t\n\n"), b"subject\n\nbody\n");
+        assert_eq!(
+            stripspace(b"\n\nsubject  \n\n\n\nbody\t\n\n"),
+            b"subject\n\nbody\n"
+        );
         assert_eq!(stripspace(b"no newline"), b"no newline\n");
         assert_eq!(stripspace(b"\n \n"), b"");
     }
@@ -342,7 +352,10 @@ mod tests {
             out,
             b"subject\n\nVouchsafe-Attestation: NEW\n\n# ------------------------ >8 ------------------------\ndiff\nVouchsafe-Attestation: below\n".to_vec()
         );
-        assert_eq!(canonical(&predict_stored(&out, &style(Cleanup::Strip))), b"subject\n");
+        assert_eq!(
+            canonical(&predict_stored(&out, &style(Cleanup::Strip))),
+            b"subject\n"
+        );
     }
 
     #[test]
@@ -360,7 +373,10 @@ mod tests {
     #[test]
     fn reads_trailers_of_the_last_paragraph() {
         let m = b"Assisted-by: not-a-trailer\n\nbody\n\nAssisted-by: Claude:opus\n  tools\nSigned-off-by: A <a@b>\nassisted-by: Codex:gpt\n";
-        assert_eq!(trailers(m, "Assisted-by"), vec!["Claude:opus tools", "Codex:gpt"]);
+        assert_eq!(
+            trailers(m, "Assisted-by"),
+            vec!["Claude:opus tools", "Codex:gpt"]
+        );
         assert!(trailers(b"Assisted-by: x\n", "Assisted-by").is_empty());
     }
 

@@ -61,7 +61,10 @@ impl Payload {
         s.push('\n');
         s.push_str(&format!("signer {}\n", one_line(&self.signer)));
         s.push_str(&format!("key {}\n", one_line(&self.key)));
-        s.push_str(&format!("signed-at {}\n", super::time::rfc3339(self.signed_at)));
+        s.push_str(&format!(
+            "signed-at {}\n",
+            super::time::rfc3339(self.signed_at)
+        ));
         s.push_str(&format!("tree {}\n", self.tree));
         match &self.change {
             Change::Patch(id) if id.is_empty() => s.push_str("patch-id none\n"),

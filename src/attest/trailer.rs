@@ -273,9 +273,15 @@ mod tests {
         assert_eq!(Record::decode(&e).unwrap(), r);
         let mut raw = b64_decode(&e).unwrap();
         raw.push(0);
-        assert!(matches!(Record::decode(&b64_encode(&raw)), Err(DecodeError::Trailing(1))));
+        assert!(matches!(
+            Record::decode(&b64_encode(&raw)),
+            Err(DecodeError::Trailing(1))
+        ));
         raw[0] = 9;
-        assert!(matches!(Record::decode(&b64_encode(&raw)), Err(DecodeError::Version(9))));
+        assert!(matches!(
+            Record::decode(&b64_encode(&raw)),
+            Err(DecodeError::Version(9))
+        ));
         assert!(Record::decode(&e[..e.len() - 10]).is_err());
         assert_eq!(unhex(&hex(&[0, 255, 16])), Some(vec![0, 255, 16]));
     }

@@ -38,7 +38,13 @@ pub fn run(msg_file: &Path) -> anyhow::Result<Status> {
     if scan_message(&repo, &g, msg_file, &raw, Hook::CommitMsg)? == Status::Blocked {
         return Ok(Status::Blocked);
     }
-    crate::ai::stamp(&g.input(&repo), msg_file, &raw, Hook::CommitMsg, true)
+    if crate::ai::stamp(&g.input(&repo), msg_file, &raw, Hook::CommitMsg, true)? == Status::Blocked
+    {
+        return Ok(Status::Blocked);
+    }
+    // --- attestation (issue 5): the last step; signs the message as the steps above
+    // left it and adds the Vouchsafe-Attestation trailer (src/attest/stamp.rs).
+    crate::attest::stamp(&repo, msg_file, &g.policy)
 }
 
 /// prepare-commit-msg's part: git runs that hook even under `--no-verify`. Commits
@@ -62,6 +68,9 @@ pub fn from_prepare_commit_msg(
         && scan_message(repo, &g, msg_file, &raw, Hook::PrepareCommitMsg)? == Status::Blocked
     {
         return Ok(Status::Blocked);
+    }
+    if source == Some("template") {
+        crate::ai::note_template(&g.input(repo), &raw);
     }
     let write = matches!(source, Some("message" | "commit" | "merge" | "squash"));
     crate::ai::stamp(

@@ -18,7 +18,11 @@ pub fn run() -> anyhow::Result<Status> {
 /// `prepare-commit-msg` when it stands in for a pre-commit that `--no-verify` skipped.
 pub fn run_gate(gate: &str) -> anyhow::Result<Status> {
     let repo = Repo::discover()?;
-    let (out, policy) = scan::staged::scan_staged(&repo)?;
+    let scan::staged::Staged {
+        outcome: out,
+        policy,
+        digest,
+    } = scan::staged::scan_staged(&repo)?;
     let target = Target::new("the staged changes", "vouchsafe scan staged");
     let stderr = std::io::stderr();
     let color = report::use_color(stderr.is_terminal());
@@ -27,7 +31,7 @@ pub fn run_gate(gate: &str) -> anyhow::Result<Status> {
         // A clean gate stays quiet, apart from files it could not scan.
         report::human::write_skips_only(&mut w, &out, color)?;
         // Lets the prepare-commit-msg backstop know this change was checked.
-        crate::install::backstop::record_pass(&repo);
+        crate::install::backstop::record_pass(&repo, &digest);
         return Ok(Status::Ok);
     }
     report::write(&mut w, Format::Human, &out, &target, color)?;

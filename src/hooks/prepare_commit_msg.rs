@@ -20,18 +20,18 @@ pub fn run(msg_file: &Path, source: Option<&str>, _sha: Option<&str>) -> anyhow:
     crate::hooks::commit_msg::from_prepare_commit_msg(&repo, msg_file, source)
 }
 
+/// The pre-commit backstop.
 fn gate(repo: &Repo, source: Option<&str>) -> anyhow::Result<Status> {
-    let repo = repo.clone();
-    if backstop::take_pass(&repo)? {
+    if backstop::take_pass(repo)? {
         return Ok(Status::Ok);
     }
-    if let Some(op) = backstop::replay_in_progress(&repo, source)? {
+    if let Some(op) = backstop::replay_in_progress(repo, source)? {
         tracing::debug!("{op} in progress: its commits are scanned at pre-push");
         return Ok(Status::Ok);
     }
     let status = crate::hooks::pre_commit::run_gate("prepare-commit-msg")?;
     // The gate records its own pass; this commit needs no second look.
-    let _ = backstop::take_pass(&repo);
+    let _ = backstop::take_pass(repo);
     if status == Status::Blocked {
         eprintln!(
             "(pre-commit did not run for this commit, as with `git commit --no-verify`, so vouchsafe ran \

@@ -3,12 +3,11 @@
 //! gate itself unless that gate already passed for exactly this change.
 //!
 //! The record: when `hook pre-commit` passes it writes `<git-dir>/vouchsafe/gate/<key>`,
-//! where the key is a hash of HEAD and the staged change list (paths, modes, blob ids;
-//! `diff-index --cached --raw`, one quick git call). prepare-commit-msg computes the
-//! same key, and when the file is there it removes it and passes; otherwise it runs
-//! the gate. A key names content, not a process: a stale record can only ever skip a
-//! scan of a change that was already scanned clean against the same HEAD (and so the
-//! same committed policy). Records older than a day are pruned.
+//! where the key is the SHA-256 of the staged patch against HEAD that the scan read
+//! (so recording costs no git call). prepare-commit-msg reads the same patch, and
+//! when the file is there it removes it and passes; otherwise it runs the gate. A key
+//! names content, not a process: a stale record can only ever skip a scan of the very
+//! change that was already scanned clean. Records older than a day are pruned.
 //!
 //! Commits git replays rather than makes from new work are left to pre-push and CI,
 //! which scan every commit that leaves: a cherry-pick or a rebase in progress
@@ -21,24 +20,14 @@
 use std::path::PathBuf;
 use std::time::{Duration, SystemTime};
 
-use sha2::{Digest, Sha256};
-
 use crate::git::Repo;
 
 const MAX_AGE: Duration = Duration::from_secs(24 * 60 * 60);
 
+/// The record's name: the digest of the staged patch, which the staged scan computes
+/// as it reads it (no extra git call in pre-commit).
 fn key(repo: &Repo) -> anyhow::Result<String> {
-    let head = repo.head()?;
-    let base = match &head {
-        Some(h) => h.clone(),
-        None => repo.empty_tree()?,
-    };
-    let raw = repo.staged_raw(&base)?;
-    let mut h = Sha256::new();
-    h.update(head.as_deref().unwrap_or("unborn").as_bytes());
-    h.update([0]);
-    h.update(&raw);
-    Ok(h.finalize().iter().map(|b| format!("{b:02x}")).collect())
+    Ok(crate::scan::staged::staged_diff(repo, 0)?.digest)
 }
 
 fn dir(repo: &Repo) -> anyhow::Result<PathBuf> {
@@ -47,11 +36,11 @@ fn dir(repo: &Repo) -> anyhow::Result<PathBuf> {
 
 /// Called by `hook pre-commit` after a clean pass. A failure only costs a second scan
 /// in prepare-commit-msg, so it is logged, not raised.
-pub fn record_pass(repo: &Repo) {
+pub fn record_pass(repo: &Repo, digest: &str) {
     let r = (|| -> anyhow::Result<()> {
         let d = dir(repo)?;
         std::fs::create_dir_all(&d)?;
-        std::fs::write(d.join(key(repo)?), b"")?;
+        std::fs::write(d.join(digest), b"")?;
         if let Ok(entries) = std::fs::read_dir(&d) {
             let now = SystemTime::now();
             for e in entries.flatten() {

@@ -190,6 +190,7 @@ fn problems(text: &str) -> Vec<Problem> {
                     .last()
                     .unwrap_or_default()
                     .trim()
+                    .trim_start_matches("error: ")
                     .to_string();
                 out.push(Problem {
                     severity: Severity::Error,

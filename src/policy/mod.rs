@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use crate::git::Repo;
 
 pub mod agents;
+pub mod attestation;
 pub mod command;
 pub mod incidents;
 
@@ -24,9 +25,9 @@ pub struct Policy {
     /// Which AI assistants may help (`policy::agents`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agents: Option<AgentsPolicy>,
-    /// Sections owned by gates that read them themselves.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub attestation: Option<toml::Table>,
+    /// Which commits must carry a signed attestation (`policy::attestation`).
+    #[serde(default)]
+    pub attestation: attestation::AttestationPolicy,
     #[serde(default)]
     pub incidents: incidents::IncidentPolicy,
 }

@@ -205,11 +205,12 @@ fn header_path(rest: &[u8]) -> Vec<u8> {
             return p.strip_prefix(b"b/").map(<[u8]>::to_vec).unwrap_or(p);
         }
     }
-    if rest.len() >= 5 && (rest.len() - 3) % 2 == 0 {
-        let half = (rest.len() - 3) / 2;
+    // `a/` + P + ` b/` + P: 2 * len(P) + 5 bytes.
+    if rest.len() >= 7 && (rest.len() - 5) % 2 == 0 {
+        let half = (rest.len() - 5) / 2;
         let a = &rest[2..2 + half];
         let b = &rest[half + 5..];
-        if a == b {
+        if a == b && rest[2 + half..half + 5] == *b" b/" {
             return b.to_vec();
         }
     }

@@ -59,10 +59,7 @@ pub fn is_reference(secret: &[u8]) -> bool {
         return true;
     }
     let lower = s.to_ascii_lowercase();
-    if matches!(
-        s[0],
-        b'$' | b'%' | b'@' | b'&' | b'*' | b'#' | b'{' | b'(' | b'['
-    ) {
+    if starts_like_reference(s) {
         return true;
     }
     const REFS: &[&[u8]] = &[
@@ -88,7 +85,8 @@ pub fn is_reference(secret: &[u8]) -> bool {
     if s.contains(&b'(') && s.ends_with(b")") {
         return true;
     }
-    if is_attribute_path(s) {
+    // A JWT is dotted too, but it is a value.
+    if !s.starts_with(b"eyJ") && is_attribute_path(s) {
         return true;
     }
     // A snake_case or SCREAMING_CASE identifier such as `db_password_value`.
@@ -117,6 +115,26 @@ pub fn is_reference(secret: &[u8]) -> bool {
         return true;
     }
     false
+}
+
+/// Interpolation and reference syntax: `$VAR`, `${VAR}`, `{{ x }}`, `%(name)s`,
+/// `%{VAR}`, `%VAR%`, `#{expr}`, `@{x}`, `@name@`, YAML anchors and aliases
+/// (`&name`, `*name`). A generated password may start with `%`, `@`, `#`, `&` or `*`,
+/// so those count only in these shapes.
+fn starts_like_reference(s: &[u8]) -> bool {
+    let ident = |rest: &[u8]| {
+        !rest.is_empty()
+            && rest
+                .iter()
+                .all(|c| c.is_ascii_alphanumeric() || *c == b'_' || *c == b'-')
+    };
+    match s {
+        [b'$' | b'{' | b'(' | b'[', ..] => true,
+        [b'%' | b'#' | b'@', b'{' | b'(', ..] => true,
+        [b'%', rest @ .., b'%'] | [b'@', rest @ .., b'@'] => ident(rest),
+        [b'&' | b'*' | b'@', rest @ ..] => ident(rest),
+        _ => false,
+    }
 }
 
 /// UUIDs, content digests and package integrity strings: identifiers, not secrets.
@@ -281,7 +299,25 @@ mod tests {
         ] {
             assert!(is_reference(r.as_bytes()), "{r}");
         }
-        for s in ["s3cr3t-Pa55w0rd!", "Zm9vYmFyYmF6cXV4", "a9Fk.3jLq.Zp0x"] {
+        for r in [
+            "%(db_password)s",
+            "%{PASS}",
+            "%PASSWORD%",
+            "#{secret}",
+            "@pass@",
+            "*default_pw",
+            "&anchor",
+        ] {
+            assert!(is_reference(r.as_bytes()), "{r}");
+        }
+        for s in [
+            "s3cr3t-Pa55w0rd!",
+            "Zm9vYmFyYmF6cXV4",
+            "a9Fk.3jLq.Zp0x",
+            "%k9Lq2!xV",
+            "@Zx81*qq9",
+            "*H7q!pLm2",
+        ] {
             assert!(!is_reference(s.as_bytes()), "{s}");
         }
     }

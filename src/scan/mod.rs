@@ -237,6 +237,17 @@ pub fn redact(secret: &[u8]) -> String {
     format!("{prefix}…[{n} chars]")
 }
 
+impl Skipped {
+    pub fn new(path: &[u8], reason: SkipReason, commit: Option<&str>) -> Skipped {
+        Skipped {
+            path: text_path(path),
+            path_bytes: path.to_vec(),
+            reason,
+            commit: commit.map(str::to_string),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -255,16 +266,5 @@ mod tests {
         assert_ne!(a, fingerprint("r", b"p2", b"s"));
         assert_ne!(a, fingerprint("r2", b"p", b"s"));
         assert_eq!(a, fingerprint("r", b"p", b"s"));
-    }
-}
-
-impl Skipped {
-    pub fn new(path: &[u8], reason: SkipReason, commit: Option<&str>) -> Skipped {
-        Skipped {
-            path: text_path(path),
-            path_bytes: path.to_vec(),
-            reason,
-            commit: commit.map(str::to_string),
-        }
     }
 }

@@ -5,53 +5,85 @@
 use std::io::{BufReader, Read};
 
 use anyhow::Context;
+use sha2::{Digest, Sha256};
 
 use super::diff::{self, Event, FileDiff};
 use super::{Lines, Outcome, Scanner, SkipReason, Skipped};
 use crate::git::Repo;
 
+/// The staged change as the diff parser saw it, and a digest of the patch bytes git
+/// printed: two moments with the same digest would be judged the same.
+pub struct StagedDiff {
+    pub files: Vec<FileDiff>,
+    pub digest: String,
+}
+
+/// A reader that hashes what passes through it.
+struct Hashing<R> {
+    inner: R,
+    hash: Sha256,
+}
+
+impl<R: Read> Read for Hashing<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.hash.update(&buf[..n]);
+        Ok(n)
+    }
+}
+
 /// Reads the staged diff. The policy is loaded by the caller while git works.
-pub fn staged_diff(repo: &Repo, max_bytes: u64) -> anyhow::Result<Vec<FileDiff>> {
+pub fn staged_diff(repo: &Repo, max_bytes: u64) -> anyhow::Result<StagedDiff> {
     repo.check_index_file()?;
-    let run = |base: &str| -> anyhow::Result<Option<Vec<FileDiff>>> {
+    let run = |base: &str| -> anyhow::Result<Option<StagedDiff>> {
         let mut args: Vec<&str> = vec!["diff-index", "--cached", "--ita-invisible-in-index"];
         args.extend_from_slice(diff::PATCH_ARGS);
         args.extend([base, "--"]);
         let mut child = repo.spawn(&args, std::process::Stdio::null())?;
         let stdout = child.stdout.take().expect("stdout piped");
-        let mut files = Vec::new();
-        diff::parse(
-            BufReader::with_capacity(64 * 1024, stdout),
-            max_bytes,
-            |e| {
-                if let Event::File(f) = e {
-                    files.push(f);
-                }
+        let mut reader = BufReader::with_capacity(
+            64 * 1024,
+            Hashing {
+                inner: stdout,
+                hash: Sha256::new(),
             },
-        )
+        );
+        let mut files = Vec::new();
+        diff::parse(&mut reader, max_bytes, |e| {
+            if let Event::File(f) = e {
+                files.push(f);
+            }
+        })
         .context("reading the staged diff from git")?;
+        let digest = reader
+            .into_inner()
+            .hash
+            .finalize()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
         let mut err = String::new();
         if let Some(mut s) = child.stderr.take() {
             let _ = s.read_to_string(&mut err);
         }
         let status = child.wait()?;
         if status.success() {
-            Ok(Some(files))
+            Ok(Some(StagedDiff { files, digest }))
         } else if base == "HEAD" {
             Ok(None)
         } else {
             anyhow::bail!("git diff-index failed: {}", err.trim())
         }
     };
-    if let Some(files) = run("HEAD")? {
-        return Ok(files);
+    if let Some(d) = run("HEAD")? {
+        return Ok(d);
     }
     // No HEAD: the first commit. Everything staged is added.
     if repo.head()?.is_some() {
         anyhow::bail!("git diff-index --cached HEAD failed; is the index readable?");
     }
     let empty = repo.empty_tree()?;
-    Ok(run(&empty)?.unwrap_or_default())
+    run(&empty)?.context("git diff-index against the empty tree printed nothing")
 }
 
 /// Scans the file sections of a diff (staged, or one commit's), re-reading from git
@@ -124,25 +156,36 @@ pub fn looks_binary(data: &[u8]) -> bool {
     memchr::memchr(0, &data[..data.len().min(8000)]).is_some()
 }
 
+/// What the staged scan concluded, with what the gate needs next.
+pub struct Staged {
+    pub outcome: Outcome,
+    pub policy: crate::policy::Policy,
+    /// Digest of the staged patch (see `StagedDiff`).
+    pub digest: String,
+}
+
 /// The whole staged scan: the committed policy is read while git computes the diff.
-/// The policy comes back too, for what the gate does with a block.
-pub fn scan_staged(repo: &Repo) -> anyhow::Result<(Outcome, crate::policy::Policy)> {
-    let (policy, files) = std::thread::scope(|s| {
+pub fn scan_staged(repo: &Repo) -> anyhow::Result<Staged> {
+    let (policy, diff) = std::thread::scope(|s| {
         let policy = s.spawn(|| crate::policy::load_committed(repo));
-        let files = staged_diff(repo, super::DEFAULT_MAX_FILE_SIZE.max(1 << 26));
+        let diff = staged_diff(repo, super::DEFAULT_MAX_FILE_SIZE.max(1 << 26));
         (
             policy
                 .join()
                 .unwrap_or_else(|_| Err(anyhow::anyhow!("policy loader panicked"))),
-            files,
+            diff,
         )
     });
     let policy = policy?;
-    let files = files?;
+    let diff = diff?;
     let ignore = super::ignore_file::load(repo.work_tree.as_deref())?;
     let scanner = Scanner::new(&policy, ignore)?;
-    let mut out = Outcome::default();
-    scan_files(repo, &scanner, files, None, &mut out)?;
-    out.sort();
-    Ok((out, policy))
+    let mut outcome = Outcome::default();
+    scan_files(repo, &scanner, diff.files, None, &mut outcome)?;
+    outcome.sort();
+    Ok(Staged {
+        outcome,
+        policy,
+        digest: diff.digest,
+    })
 }

@@ -1,0 +1,483 @@
+//! The commit-msg step: build the payload of the commit being made, sign it, and
+//! write the `Vouchsafe-Attestation:` trailer into the message file (atomically,
+//! replacing any old one). Runs last in the hook, after the trailers of the other
+//! steps are in the message.
+//!
+//! The git calls run in parallel (config, HEAD and its parents, `write-tree`), then one
+//! `diff-tree | patch-id` pipeline; the key is read only after that, and the keychain
+//! or ssh-agent only when the key needs them.
+
+use std::io::Write;
+use std::path::Path;
+
+use anyhow::Context;
+
+use super::keys::{self, Inputs, KeyProblem, Signer};
+use super::message::{self, Cleanup, Style};
+use super::payload::{Change, Payload};
+use super::trailer::{digest8, unhex, Record};
+use crate::git::Repo;
+use crate::policy::attestation::Require;
+use crate::policy::Policy;
+use crate::Status;
+
+const CONFIG_RE: &str = r"^(core\.commentchar|core\.commentstring|commit\.cleanup|user\.signingkey|gpg\.format|gpg\.ssh\.allowedsignersfile|user\.email|committer\.email)$";
+
+/// The empty tree, by hash length.
+pub fn empty_tree_for(tree: &str) -> &'static str {
+    if tree.len() == 64 {
+        "6ef19b41225c5369f1c104d45d8d85efa9b057b53b14b4b9b939dd74decc5321"
+    } else {
+        "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
+    }
+}
+
+/// Git configuration the hook reads, from one `git config --get-regexp` call.
+#[derive(Debug, Default)]
+pub struct GitConfig {
+    pub values: Vec<(String, String)>,
+}
+
+impl GitConfig {
+    pub fn load(repo: &Repo) -> GitConfig {
+        let values = repo
+            .config_regexp(CONFIG_RE)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|(k, v)| (k, String::from_utf8_lossy(&v).into_owned()))
+            .collect();
+        GitConfig { values }
+    }
+
+    /// The last value (git's "last one wins").
+    pub fn get(&self, key: &str) -> Option<&str> {
+        self.values
+            .iter()
+            .rev()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+    }
+
+    pub fn style(&self) -> Style {
+        let comment = match self
+            .get("core.commentstring")
+            .or(self.get("core.commentchar"))
+        {
+            None => Some(b"#".to_vec()),
+            Some("auto") => None,
+            Some("") => Some(b"#".to_vec()),
+            Some(s) => Some(s.as_bytes().to_vec()),
+        };
+        let editor = std::env::var("GIT_EDITOR").ok();
+        Style {
+            comment,
+            cleanup: Cleanup::predict(self.get("commit.cleanup"), editor.as_deref()),
+        }
+    }
+}
+
+fn env(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.is_empty())
+}
+
+/// The email part of `Name <email>`.
+pub fn email_of(ident: &str) -> Option<String> {
+    let start = ident.rfind('<')?;
+    let end = ident[start..].find('>')? + start;
+    Some(ident[start + 1..end].trim().to_string()).filter(|e| !e.is_empty())
+}
+
+/// The git directory without running git: `GIT_DIR`, or the work tree's `.git`
+/// (a directory, or the `gitdir:` file of a linked worktree).
+fn git_dir_fast(repo: &Repo) -> Option<std::path::PathBuf> {
+    if let Some(gd) = std::env::var_os("GIT_DIR") {
+        let p = std::path::PathBuf::from(gd);
+        return Some(if p.is_absolute() { p } else { repo.cwd.join(p) });
+    }
+    let dot = repo.work_tree.as_ref()?.join(".git");
+    if dot.is_dir() {
+        return Some(dot);
+    }
+    let text = std::fs::read_to_string(&dot).ok()?;
+    let gd = std::path::PathBuf::from(text.strip_prefix("gitdir:")?.trim());
+    Some(if gd.is_absolute() {
+        gd
+    } else {
+        dot.parent()?.join(gd)
+    })
+}
+
+/// The heads being merged (`MERGE_HEAD`, one per line; several for an octopus).
+fn merge_heads(repo: &Repo) -> Vec<String> {
+    let gd = git_dir_fast(repo).or_else(|| repo.git_dir().ok());
+    gd.and_then(|d| std::fs::read_to_string(d.join("MERGE_HEAD")).ok())
+        .map(|t| {
+            t.lines()
+                .map(|l| l.trim().to_string())
+                .filter(|l| !l.is_empty())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Everything about the commit in the making, except the signature.
+struct Draft {
+    style: Style,
+    tree: String,
+    /// HEAD and its parents (`None` inside on an unborn branch); not read when the
+    /// speculative patch id made it unnecessary.
+    head: Option<Option<(String, Vec<String>)>>,
+    /// Whether this is an `--amend`, from the process tree; `None` when unknown.
+    amend: Option<bool>,
+    /// The patch id of the index against HEAD (`None` inside for an empty change),
+    /// computed alongside `write-tree` in the common case (not an amend, not a merge);
+    /// `None` when not computed, or when it failed (HEAD is unborn).
+    speculative: Option<Option<String>>,
+    author: String,
+    signer: String,
+    canonical: Vec<u8>,
+    assisted_by: Vec<String>,
+    config: GitConfig,
+}
+
+/// The options of `git diff-index --cached` that give the same patch as `diff-tree`
+/// between HEAD and the tree `write-tree` makes (intent-to-add entries are not
+/// committed, so they are not shown).
+const STAGED_PATCH: &[&str] = &[
+    "diff-index",
+    "--cached",
+    "-p",
+    "--full-index",
+    "--no-renames",
+    "--no-ext-diff",
+    "--no-textconv",
+    "--ita-invisible-in-index",
+    "HEAD",
+    "--",
+];
+
+/// Reads what the payload needs with one round of git calls in parallel: config,
+/// `write-tree`, HEAD and its parents, and (the common case) the staged patch id.
+fn draft(repo: &Repo, raw: &[u8], config: Option<GitConfig>) -> anyhow::Result<Option<Draft>> {
+    let amend = super::amend::from_process_tree();
+    let merging = !merge_heads(repo).is_empty();
+    let speculate = amend == Some(false) && !merging;
+    let (config, head, tree, speculative) = std::thread::scope(|s| {
+        let config = match config {
+            Some(c) => s.spawn(move || c),
+            None => s.spawn(|| GitConfig::load(repo)),
+        };
+        let head = (!speculate).then(|| s.spawn(|| repo.head_with_parents()));
+        let patch = speculate.then(|| {
+            s.spawn(|| {
+                repo.run_pipe(STAGED_PATCH, None, &["patch-id", "--verbatim"])
+                    .ok()
+                    .map(|out| {
+                        String::from_utf8_lossy(&out)
+                            .split_whitespace()
+                            .next()
+                            .map(str::to_string)
+                    })
+            })
+        });
+        let tree = repo.write_tree();
+        (
+            config.join().unwrap_or_default(),
+            head.map(|h| h.join().unwrap_or(Ok(None))),
+            tree,
+            patch.and_then(|p| p.join().ok().flatten()),
+        )
+    });
+    let tree = tree.context("git write-tree (the tree this commit will have)")?;
+    let head = head.transpose()?;
+    let style = config.style();
+    let stored = message::predict_stored(raw, &style);
+    let canonical = message::canonical(&stored);
+    if canonical.is_empty() {
+        // git aborts an empty message; nothing to vouch for.
+        return Ok(None);
+    }
+    let author = match (env("GIT_AUTHOR_NAME"), env("GIT_AUTHOR_EMAIL")) {
+        (Some(n), Some(e)) => format!("{n} <{e}>"),
+        _ => repo
+            .ident("GIT_AUTHOR_IDENT")?
+            .context("git has no author identity for this commit")?,
+    };
+    let signer = signer_email(repo, &config)?;
+    let assisted_by = message::trailers(&canonical, "Assisted-by");
+    Ok(Some(Draft {
+        style,
+        tree,
+        head,
+        amend,
+        speculative,
+        author,
+        signer,
+        canonical,
+        assisted_by,
+        config,
+    }))
+}
+
+/// The signer's principal: the committer email git will record.
+fn signer_email(repo: &Repo, config: &GitConfig) -> anyhow::Result<String> {
+    let configured = config.get("committer.email").or(config.get("user.email"));
+    match env("GIT_COMMITTER_EMAIL").or_else(|| configured.map(str::to_string)) {
+        Some(e) => Ok(e),
+        None => repo
+            .ident("GIT_COMMITTER_IDENT")?
+            .as_deref()
+            .and_then(email_of)
+            .context("git has no committer email for this commit (set user.email)"),
+    }
+}
+
+/// What the commit changes: its parents decide. An `--amend` replaces HEAD, so its
+/// parents are HEAD's; otherwise HEAD, plus `MERGE_HEAD` when a merge is concluded.
+/// One parent or none (a root commit, against the empty tree): the verbatim patch id.
+fn change(repo: &Repo, d: &Draft, raw: &[u8]) -> anyhow::Result<Change> {
+    // Computed already: not an amend, not a merge, HEAD is the one parent.
+    if let Some(id) = &d.speculative {
+        return Ok(Change::Patch(
+            id.as_deref().and_then(unhex).unwrap_or_default(),
+        ));
+    }
+    let head = match &d.head {
+        Some(h) => h.clone(),
+        None => repo.head_with_parents()?,
+    };
+    let amend = match d.amend {
+        Some(a) => a,
+        None => amend_from_message(repo, raw, head.as_ref().map(|(h, _)| h.as_str())),
+    };
+    let parents: Vec<String> = match (&head, amend) {
+        (Some((_, ps)), true) => ps.clone(),
+        (Some((h, _)), false) => {
+            let mut v = vec![h.clone()];
+            v.extend(merge_heads(repo));
+            v
+        }
+        (None, _) => Vec::new(),
+    };
+    if parents.len() > 1 {
+        return Ok(Change::Merge(parents));
+    }
+    let base = parents
+        .first()
+        .cloned()
+        .unwrap_or_else(|| empty_tree_for(&d.tree).to_string());
+    let id = repo
+        .patch_id_between(&base, &d.tree)
+        .context("computing the patch id of the change")?;
+    Ok(Change::Patch(
+        id.and_then(|h| unhex(&h)).unwrap_or_default(),
+    ))
+}
+
+/// Whether a key may be found without git's configuration: vouchsafe's setting, an
+/// agent, or the default key file. When none, only git's `user.signingKey` is left,
+/// and the rest of the work is skipped unless it is set.
+fn key_likely() -> bool {
+    std::env::var_os("SSH_AUTH_SOCK").is_some_and(|s| !s.is_empty())
+        || super::config::load().is_ok_and(|s| s.key.is_some())
+        || super::config::home().is_some_and(|h| h.join(".ssh").join("id_ed25519").exists())
+}
+
+/// Without a readable process tree: an amend that kept the message carries HEAD's own
+/// attestation trailer.
+fn amend_from_message(repo: &Repo, raw: &[u8], head: Option<&str>) -> bool {
+    let Some(head) = head else { return false };
+    let in_file = message::attestation_values(raw);
+    if in_file.is_empty() {
+        return false;
+    }
+    let Ok(Some(obj)) = repo.try_run(&["cat-file", "commit", head]) else {
+        return false;
+    };
+    let msg = super::verify::CommitObject::parse(head, &obj).message;
+    let at_head = message::attestation_values(&msg);
+    in_file.iter().any(|v| at_head.contains(v))
+}
+
+/// The key search inputs for this repository: the user setting, git's signing key, the
+/// agent, the default file; agent keys listed in the allowed-signers file are preferred.
+pub fn key_inputs(
+    repo: &Repo,
+    config: &GitConfig,
+    policy: &Policy,
+    principal: Option<&str>,
+) -> anyhow::Result<Inputs> {
+    let mut inp = Inputs::from_env()?;
+    inp.git_signing_key = config.get("user.signingkey").map(str::to_string);
+    inp.gpg_format = config.get("gpg.format").map(str::to_string);
+    inp.base_dir = repo.work_tree.clone();
+    let git_key = inp
+        .gpg_format
+        .as_deref()
+        .is_some_and(|f| f.eq_ignore_ascii_case("ssh"))
+        && inp.git_signing_key.is_some();
+    if inp.setting.is_none() && !git_key && inp.agent_socket.is_some() {
+        if let (Some(p), Ok(Some(a))) = (
+            principal,
+            super::verify::allowed_signers_soft(
+                repo,
+                policy,
+                config.get("gpg.ssh.allowedsignersfile"),
+            ),
+        ) {
+            inp.preferred = a.keys_for(p);
+        }
+    }
+    Ok(inp)
+}
+
+pub const SETUP_HINT: &str = "Set up a signing key with `vouchsafe key generate` (then add the line it prints to .vouchsafe/allowed_signers), or use an existing one with `vouchsafe key use ~/.ssh/id_ed25519`, or load one into ssh-agent.";
+
+/// The commit-msg step. Signs when a key is available; when not, blocks the commit if
+/// the policy requires an attestation for it, else lets it through unsigned.
+pub fn stamp(repo: &Repo, msg_file: &Path, policy: &Policy) -> anyhow::Result<Status> {
+    let t0 = std::time::Instant::now();
+    let raw = std::fs::read(msg_file)
+        .with_context(|| format!("reading the commit message {}", msg_file.display()))?;
+    // No key anywhere: decide from the policy without reading the tree.
+    let mut config = None;
+    if !key_likely() {
+        let c = GitConfig::load(repo);
+        let git_key = c
+            .get("gpg.format")
+            .is_some_and(|f| f.eq_ignore_ascii_case("ssh"))
+            && c.get("user.signingkey")
+                .is_some_and(|k| !k.trim().is_empty());
+        if !git_key {
+            let canonical = message::canonical(&message::predict_stored(&raw, &c.style()));
+            if canonical.is_empty() {
+                return Ok(Status::Ok);
+            }
+            let assisted = !message::trailers(&canonical, "Assisted-by").is_empty();
+            return no_key(policy, assisted);
+        }
+        config = Some(c);
+    }
+    let Some(d) = draft(repo, &raw, config)? else {
+        return Ok(Status::Ok);
+    };
+    tracing::debug!(
+        "attestation: tree, HEAD and config read in {:?}",
+        t0.elapsed()
+    );
+    let rules = policy.attestation.clone();
+    let assisted = !d.assisted_by.is_empty();
+    let required = rules.required(assisted, Require::Off);
+    let what = if assisted {
+        "this assisted commit"
+    } else {
+        "this commit"
+    };
+    let signer: anyhow::Result<Option<Signer>> =
+        key_inputs(repo, &d.config, policy, Some(&d.signer)).and_then(|inp| keys::resolve(&inp));
+    let signer = match signer {
+        Ok(Some(s)) => s,
+        Ok(None) => return no_key(policy, assisted),
+        Err(e) => return cannot_sign(e, required, what),
+    };
+    tracing::debug!("attestation: key {signer:?} ready at {:?}", t0.elapsed());
+    let signed = change(repo, &d, &raw).and_then(|c| {
+        tracing::debug!("attestation: change bound at {:?}", t0.elapsed());
+        sign(&d, &c, &signer, &raw)
+    });
+    match signed {
+        Ok(new) => {
+            write_atomically(msg_file, &new)?;
+            tracing::debug!("attestation: signed and written at {:?}", t0.elapsed());
+            Ok(Status::Ok)
+        }
+        Err(e) => cannot_sign(e, required, what),
+    }
+}
+
+/// No key anywhere: blocked when the policy requires an attestation, else through
+/// (with a hint when the policy does not say).
+fn no_key(policy: &Policy, assisted: bool) -> anyhow::Result<Status> {
+    let rules = &policy.attestation;
+    if rules.required(assisted, Require::Off) {
+        let what = if assisted {
+            "this assisted commit"
+        } else {
+            "this commit"
+        };
+        eprintln!(
+            "vouchsafe: the repository policy requires an attestation for {what}, and no signing key was found.\n{SETUP_HINT}\nThe commit was stopped; nothing was lost."
+        );
+        return Ok(Status::Blocked);
+    }
+    if rules.require.is_none() {
+        eprintln!("vouchsafe: commit not attested: no signing key. {SETUP_HINT}");
+    }
+    Ok(Status::Ok)
+}
+
+fn cannot_sign(e: anyhow::Error, required: bool, what: &str) -> anyhow::Result<Status> {
+    let why = match e.downcast_ref::<KeyProblem>() {
+        Some(p) => p.to_string(),
+        None => format!("{e:#}"),
+    };
+    if required {
+        eprintln!(
+            "vouchsafe: the repository policy requires an attestation for {what}, and it could not be signed: {why}\nThe commit was stopped; nothing was lost."
+        );
+        Ok(Status::Blocked)
+    } else {
+        eprintln!("vouchsafe: warning: commit not attested: {why}");
+        Ok(Status::Ok)
+    }
+}
+
+fn sign(d: &Draft, change: &Change, signer: &Signer, raw: &[u8]) -> anyhow::Result<Vec<u8>> {
+    let signed_at = super::time::now();
+    let payload = Payload {
+        signer: d.signer.clone(),
+        key: keys::openssh_public(signer.public.key_data()),
+        signed_at,
+        tree: d.tree.clone(),
+        change: change.clone(),
+        author: d.author.clone(),
+        assisted_by: d.assisted_by.clone(),
+        rules: crate::scan::rules::RULES_VERSION.to_string(),
+        clean: true,
+        message: d.canonical.clone(),
+    };
+    let sig = signer.sign(&payload.to_bytes())?;
+    let record = Record {
+        merge: matches!(change, Change::Merge(_)),
+        clean: payload.clean,
+        signed_at,
+        tree: unhex(&d.tree).context("git printed a tree id that is not hex")?,
+        patch_id: match change {
+            Change::Patch(p) => p.clone(),
+            Change::Merge(_) => Vec::new(),
+        },
+        signer: d.signer.clone(),
+        rules: payload.rules.clone(),
+        message_digest: digest8(&d.canonical),
+        author_digest: digest8(d.author.as_bytes()),
+        public_key: signer.public.to_bytes()?,
+        signature: Vec::<u8>::try_from(sig.signature().clone())?,
+    };
+    Ok(message::with_attestation(raw, &d.style, &record.encode()))
+}
+
+fn write_atomically(path: &Path, data: &[u8]) -> anyhow::Result<()> {
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let mut tmp = tempfile::NamedTempFile::new_in(dir)
+        .with_context(|| format!("writing next to {}", path.display()))?;
+    tmp.write_all(data)?;
+    if let Ok(meta) = std::fs::metadata(path) {
+        let _ = std::fs::set_permissions(tmp.path(), meta.permissions());
+    }
+    tmp.persist(path)
+        .with_context(|| format!("replacing {}", path.display()))?;
+    Ok(())
+}
