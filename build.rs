@@ -107,7 +107,7 @@ fn main() {
                 "    RuleDef {{ id: {:?}, group: {:?}, description: {:?}, keywords: &{:?}, pattern: {:?}, \
                  entropy: {entropy}, validator: {validator}, generic: {}, allow: &{:?}, examples: &{:?}, \
                  negative: &{:?}, references: &{:?} }},",
-                r.id, group, r.description, r.keywords, r.pattern, r.generic, r.allow, r.examples,
+                r.id, group, r.description, r.keywords, open_long_bounds(&r.pattern), r.generic, r.allow, r.examples,
                 r.negative, r.references
             )
             .expect("write to String");
@@ -131,6 +131,43 @@ fn main() {
 // data/agents/README.md) becomes `$OUT_DIR/agents.rs`, static data that
 // `src/ai/registry.rs` includes. The examples are not compiled in: tests/ai.rs reads
 // them from the files and commits each through the hooks.
+/// Rewrites a wide counted repetition with a large upper bound, `{n,m}` with m over 64
+/// and at least 32 above n,
+/// as `{n,}`. The regex engine expands counted repetitions into that many NFA states,
+/// so `[A-Za-z0-9]{20,400}` costs hundreds of microseconds to compile in every hook
+/// run; rule bounds of that size are length sanity, not structure, and the rule's
+/// examples and near misses are checked against the rewritten pattern.
+fn open_long_bounds(pattern: &str) -> String {
+    let b = pattern.as_bytes();
+    let mut out = String::with_capacity(pattern.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'\\' && i + 1 < b.len() {
+            out.push_str(&pattern[i..i + 2]);
+            i += 2;
+            continue;
+        }
+        if b[i] == b'{' {
+            if let Some(close) = pattern[i..].find('}') {
+                let inner = &pattern[i + 1..i + close];
+                if let Some((lo, hi)) = inner.split_once(',') {
+                    if let (Ok(lo), Ok(hi)) = (lo.parse::<u32>(), hi.parse::<u32>()) {
+                        if hi > 64 && hi >= lo + 32 {
+                            out.push_str(&format!("{{{lo},}}"));
+                            i += close + 1;
+                            continue;
+                        }
+                    }
+                }
+            }
+        }
+        let ch = pattern[i..].chars().next().expect("in bounds");
+        out.push(ch);
+        i += ch.len_utf8();
+    }
+    out
+}
+
 mod agents {
     use std::collections::BTreeSet;
     use std::fmt::Write as _;

@@ -463,6 +463,42 @@ fn signs_through_a_real_ssh_agent() {
     assert_eq!(run.code, 0, "{}", run.all());
     assert_status(&repo, &allowed, "HEAD", "exact");
     assert!(openssh_verifies(&env, &repo, "HEAD", &allowed, EMAIL));
+    // A passphrase-protected key file the agent holds: the agent signs, no passphrase
+    // needed (and no key derivation).
+    let prot = env.path().join("keys/protected");
+    let prot_pub = keygen(&env, &prot, &["-t", "ed25519"], "in the agent");
+    let askpass = env.path().join("askpass.sh");
+    std::fs::write(&askpass, "#!/bin/sh\necho 'in the agent'\n").unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&askpass, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let out = env
+        .cmd("ssh-add", env.path())
+        .env("SSH_AUTH_SOCK", sock)
+        .env("SSH_ASKPASS", &askpass)
+        .env("SSH_ASKPASS_REQUIRE", "force")
+        .env("DISPLAY", ":0")
+        .arg(&prot)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "ssh-add: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(repo.run(&["key", "use", prot.to_str().unwrap()]).code, 0);
+    let allowed = signers(
+        &env,
+        "allowed3",
+        &[format!("{EMAIL} {}", key_part(&prot_pub))],
+    );
+    let run = commit_with(
+        &repo,
+        &[("SSH_AUTH_SOCK", sock)],
+        "d.txt",
+        "protected, in the agent",
+    );
+    assert_eq!(run.code, 0, "{}", run.all());
+    assert_status(&repo, &allowed, "HEAD", "exact");
 }
 
 /// A repository signing with an Ed25519 key in ~/.ssh, and its allowed-signers file.

@@ -36,6 +36,7 @@ pub struct VerifyArgs {
     /// Accept only exact attestations (same tree as signed), not rebased ones.
     #[arg(long)]
     pub strict: bool,
+    /// Output format.
     #[arg(long, value_enum, default_value_t = OutFormat::Human)]
     pub format: OutFormat,
 }

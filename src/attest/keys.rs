@@ -258,6 +258,14 @@ fn open_private(
         .as_ref()
         .filter(|s| agent::holds(s, &public))
         .cloned();
+    // The agent has the key open already; decrypting the file costs its KDF rounds.
+    if let Some(sock) = in_agent {
+        return Ok(Signer {
+            origin,
+            public,
+            backend: Backend::Agent(sock),
+        });
+    }
     match keychain::get(&fp) {
         Ok(Some(pass)) => {
             let key = key.decrypt(pass.as_bytes()).map_err(|_| {
@@ -269,30 +277,16 @@ fn open_private(
             })?;
             file_signer(key, origin)
         }
-        Ok(None) => match in_agent {
-            Some(sock) => Ok(Signer {
-                origin,
-                public,
-                backend: Backend::Agent(sock),
-            }),
-            None => bail!(KeyProblem(format!(
-                "the signing key {} is passphrase-protected and no passphrase is stored for it; run `vouchsafe key passphrase set {}` (kept in the OS keychain), or `ssh-add {}`",
-                path.display(),
-                path.display(),
-                path.display()
-            ))),
-        },
-        Err(e) => match in_agent {
-            Some(sock) => Ok(Signer {
-                origin,
-                public,
-                backend: Backend::Agent(sock),
-            }),
-            None => Err(anyhow!(KeyProblem(format!(
-                "the signing key {} is passphrase-protected, and {e}",
-                path.display()
-            )))),
-        },
+        Ok(None) => bail!(KeyProblem(format!(
+            "the signing key {} is passphrase-protected and no passphrase is stored for it; run `vouchsafe key passphrase set {}` (kept in the OS keychain), or `ssh-add {}`",
+            path.display(),
+            path.display(),
+            path.display()
+        ))),
+        Err(e) => Err(anyhow!(KeyProblem(format!(
+            "the signing key {} is passphrase-protected, and {e}",
+            path.display()
+        )))),
     }
 }
 

@@ -222,8 +222,10 @@ fn draft(repo: &Repo, raw: &[u8], config: Option<GitConfig>) -> anyhow::Result<O
 /// The signer's principal: the committer email git will record.
 fn signer_email(repo: &Repo, config: &GitConfig) -> anyhow::Result<String> {
     let configured = config.get("committer.email").or(config.get("user.email"));
+    // Trimmed of what git strips from an ident's ends ("crud").
+    let crud = |c: char| c <= ' ' || ",:;<>\"\\'".contains(c);
     match env("GIT_COMMITTER_EMAIL").or_else(|| configured.map(str::to_string)) {
-        Some(e) => Ok(e),
+        Some(e) => Ok(e.trim_matches(crud).to_string()),
         None => repo
             .ident("GIT_COMMITTER_IDENT")?
             .as_deref()

@@ -104,7 +104,7 @@ pub fn hex(data: &[u8]) -> String {
 }
 
 pub fn unhex(s: &str) -> anyhow::Result<Vec<u8>> {
-    anyhow::ensure!(s.len() % 2 == 0, "bad hex in the install record");
+    anyhow::ensure!(s.len().is_multiple_of(2), "bad hex in the install record");
     (0..s.len())
         .step_by(2)
         .map(|i| u8::from_str_radix(&s[i..i + 2], 16).context("bad hex in the install record"))

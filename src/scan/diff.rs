@@ -206,7 +206,7 @@ fn header_path(rest: &[u8]) -> Vec<u8> {
         }
     }
     // `a/` + P + ` b/` + P: 2 * len(P) + 5 bytes.
-    if rest.len() >= 7 && (rest.len() - 5) % 2 == 0 {
+    if rest.len() >= 7 && (rest.len() - 5).is_multiple_of(2) {
         let half = (rest.len() - 5) / 2;
         let a = &rest[2..2 + half];
         let b = &rest[half + 5..];

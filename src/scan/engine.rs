@@ -100,9 +100,8 @@ impl Engine {
             .as_ref()
     }
 
-    /// Every secret in `text`. `path` decides path-dependent filters (lock files).
-    pub fn scan(&self, text: &[u8], path: &[u8]) -> Vec<RawMatch> {
-        let mut hit = vec![false; self.rules.len()];
+    /// Marks the rules whose keywords occur in `text`; false when none does.
+    fn mark_hits(&self, text: &[u8], hit: &mut [bool]) -> bool {
         let mut any = false;
         for m in self.keywords.find_overlapping_iter(text) {
             for &r in &self.keyword_rules[m.pattern().as_usize()] {
@@ -110,7 +109,43 @@ impl Engine {
                 any = true;
             }
         }
-        if !any {
+        any
+    }
+
+    /// Compiles, on all cores at once, the patterns that `texts` will need. A hook
+    /// scans a handful of chunks one after another; compiling their rules up front in
+    /// parallel takes the compile time off the critical path.
+    pub fn precompile<'a>(&self, texts: impl IntoIterator<Item = &'a [u8]>) {
+        let mut hit = vec![false; self.rules.len()];
+        for t in texts {
+            self.mark_hits(t, &mut hit);
+        }
+        let todo: Vec<usize> = (0..self.rules.len())
+            .filter(|&i| hit[i] && self.compiled[i].get().is_none())
+            .collect();
+        let threads = std::thread::available_parallelism()
+            .map_or(1, |n| n.get())
+            .min(4)
+            .min(todo.len());
+        if threads < 2 {
+            return;
+        }
+        std::thread::scope(|s| {
+            for t in 0..threads {
+                let todo = &todo;
+                s.spawn(move || {
+                    for &i in todo.iter().skip(t).step_by(threads) {
+                        let _ = self.compiled(i);
+                    }
+                });
+            }
+        });
+    }
+
+    /// Every secret in `text`. `path` decides path-dependent filters (lock files).
+    pub fn scan(&self, text: &[u8], path: &[u8]) -> Vec<RawMatch> {
+        let mut hit = vec![false; self.rules.len()];
+        if !self.mark_hits(text, &mut hit) {
             return Vec::new();
         }
         let lock_file = filter::is_lock_file(path);

@@ -180,6 +180,9 @@ pub fn scan_staged(repo: &Repo) -> anyhow::Result<Staged> {
     let diff = diff?;
     let ignore = super::ignore_file::load(repo.work_tree.as_deref())?;
     let scanner = Scanner::new(&policy, ignore)?;
+    scanner
+        .engine
+        .precompile(diff.files.iter().map(|f| f.text.as_slice()));
     let mut outcome = Outcome::default();
     scan_files(repo, &scanner, diff.files, None, &mut outcome)?;
     outcome.sort();
