@@ -188,14 +188,9 @@ impl Repo {
 
     /// `git rev-list --no-merges <args> --`: commit ids, newest first.
     pub fn rev_list(&self, args: &[String]) -> Result<Vec<String>> {
-        let mut all: Vec<&str> = vec!["rev-list", "--no-merges"];
+        let mut all: Vec<&str> = vec!["--no-merges"];
         all.extend(args.iter().map(String::as_str));
-        all.push("--");
-        let out = self.run(&all)?;
-        Ok(String::from_utf8_lossy(&out)
-            .lines()
-            .map(str::to_string)
-            .collect())
+        self.rev_list_all(&all)
     }
 
     /// The commit HEAD points at, `None` on an unborn branch.

@@ -19,35 +19,6 @@ fn setup(env: &Env) -> Repo<'_> {
     repo
 }
 
-/// `ssh-keygen -t <type>` into `path`, with a passphrase (empty for none).
-fn keygen(env: &Env, path: &Path, args: &[&str], pass: &str) -> String {
-    if let Some(d) = path.parent() {
-        std::fs::create_dir_all(d).unwrap();
-    }
-    let out = env
-        .cmd("ssh-keygen", env.path())
-        .args(["-q", "-N", pass, "-C", "test key", "-f"])
-        .arg(path)
-        .args(args)
-        .output()
-        .expect("run ssh-keygen");
-    assert!(
-        out.status.success(),
-        "ssh-keygen: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    std::fs::read_to_string(format!("{}.pub", path.display())).unwrap()
-}
-
-/// The `type base64` part of a public key line.
-fn key_part(public: &str) -> String {
-    public
-        .split_whitespace()
-        .take(2)
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
 /// Writes an allowed-signers file outside the repository.
 fn signers(env: &Env, name: &str, lines: &[String]) -> PathBuf {
     let p = env.path().join(name);

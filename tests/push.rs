@@ -281,3 +281,181 @@ fn concurrent_blocks_append_whole_lines() {
         assert_eq!(v["kind"], "secret");
     }
 }
+
+/// A repository with the real hooks installed, signing with an Ed25519 key in
+/// ~/.ssh, whose committed policy requires attestations of `require`, and a bare
+/// remote it pushes to (with vouchsafe's pre-receive, when `server` is set).
+fn attesting<'a>(env: &'a Env, require: &str, server: bool) -> (Repo<'a>, PathBuf) {
+    let public = keygen(
+        env,
+        &env.home.join(".ssh/id_ed25519"),
+        &["-t", "ed25519"],
+        "",
+    );
+    let remote = bare(env, "remote.git");
+    if server {
+        hook(&remote.join("hooks"), "pre-receive", "");
+    }
+    let repo = env.init_repo("r");
+    let run = repo.run(&["install"]);
+    assert_eq!(run.code, 0, "{}", run.all());
+    repo.git(&["remote", "add", "origin", remote.to_str().expect("utf8")]);
+    repo.write(
+        ".vouchsafe/allowed_signers",
+        format!(
+            "test@example.org namespaces=\"vouchsafe-commit-attestation\" {}\n",
+            key_part(&public)
+        ),
+    );
+    repo.write(
+        ".vouchsafe.toml",
+        format!("[attestation]\nrequire = \"{require}\"\n"),
+    );
+    repo.git(&["add", "-A"]);
+    repo.git(&["commit", "-q", "-m", "policy and signers"]);
+    (repo, remote)
+}
+
+#[test]
+fn attested_commits_push_and_a_commit_without_its_attestation_does_not() {
+    let env = Env::new();
+    let (repo, remote) = attesting(&env, "all", false);
+    repo.write("a.txt", "signed work\n");
+    repo.git(&["add", "-A"]);
+    repo.git(&["commit", "-q", "-m", "signed work"]);
+    assert!(repo
+        .git(&["log", "-1", "--format=%B"])
+        .contains("Vouchsafe-Attestation:"));
+    let ok = repo.git_out(&["push", "-q", "origin", "main"]);
+    assert!(
+        ok.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+    let pushed = repo.git(&["rev-parse", "HEAD"]).trim().to_string();
+    // Hooks off: no attestation, blocked at push under require = "all".
+    repo.write("b.txt", "unsigned work\n");
+    repo.git(&["add", "-A"]);
+    repo.git(&[
+        "-c",
+        "core.hooksPath=/dev/null",
+        "commit",
+        "-q",
+        "-m",
+        "unsigned work",
+    ]);
+    let out = repo.git_out(&["push", "origin", "main"]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("unsigned work")
+            && err.contains("no attestation")
+            && err.contains("git rebase --exec 'git commit --amend --no-edit'"),
+        "{err}"
+    );
+    assert_eq!(
+        remote_head(&env, &remote, "main").as_deref(),
+        Some(pushed.as_str())
+    );
+    let log = incidents(&repo);
+    assert!(
+        log.iter()
+            .any(|i| i["gate"] == "pre-push" && i["kind"] == "attestation"),
+        "{log:?}"
+    );
+    // The fix the message gives re-signs, and the push goes through.
+    let fix = repo.git_out(&[
+        "rebase",
+        "-q",
+        "--exec",
+        "git commit --amend --no-edit -q",
+        &pushed,
+    ]);
+    assert!(
+        fix.status.success(),
+        "{}",
+        String::from_utf8_lossy(&fix.stderr)
+    );
+    let again = repo.git_out(&["push", "-q", "origin", "main"]);
+    assert!(
+        again.status.success(),
+        "{}",
+        String::from_utf8_lossy(&again.stderr)
+    );
+}
+
+#[test]
+fn assisted_policy_requires_attestation_only_where_an_assistant_helped() {
+    let env = Env::new();
+    let (repo, remote) = attesting(&env, "assisted", false);
+    repo.write("a.txt", "by hand\n");
+    repo.git(&["add", "-A"]);
+    repo.git(&[
+        "-c",
+        "core.hooksPath=/dev/null",
+        "commit",
+        "-q",
+        "-m",
+        "by hand, unsigned",
+    ]);
+    let ok = repo.git_out(&["push", "-q", "origin", "main"]);
+    assert!(
+        ok.status.success(),
+        "an unassisted unsigned commit passes: {}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+    repo.write("b.txt", "with help\n");
+    repo.git(&["add", "-A"]);
+    repo.git(&[
+        "-c",
+        "core.hooksPath=/dev/null",
+        "commit",
+        "-q",
+        "-m",
+        "with help\n\nAssisted-by: Claude Code",
+    ]);
+    let out = repo.git_out(&["push", "origin", "main"]);
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("made with Claude Code"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_ne!(
+        remote_head(&env, &remote, "main"),
+        Some(repo.git(&["rev-parse", "HEAD"]).trim().to_string())
+    );
+}
+
+#[test]
+fn pre_receive_rejects_unattested_commits_when_the_server_policy_requires_them() {
+    let env = Env::new();
+    let (repo, remote) = attesting(&env, "all", true);
+    assert!(repo
+        .git_out(&["push", "-q", "origin", "main"])
+        .status
+        .success());
+    repo.write("a.txt", "unsigned\n");
+    repo.git(&["add", "-A"]);
+    repo.git(&[
+        "-c",
+        "core.hooksPath=/dev/null",
+        "commit",
+        "-q",
+        "-m",
+        "unsigned",
+    ]);
+    let out = repo.git_out(&["push", "--no-verify", "origin", "main"]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("remote:")
+            && err.contains("no attestation")
+            && err.contains("server rejected"),
+        "{err}"
+    );
+    assert_ne!(
+        remote_head(&env, &remote, "main"),
+        Some(repo.git(&["rev-parse", "HEAD"]).trim().to_string())
+    );
+}

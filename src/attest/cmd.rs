@@ -132,11 +132,11 @@ fn commits_of(repo: &Repo, revs: &[String]) -> anyhow::Result<Vec<String>> {
         .context("listing the commits to verify")
 }
 
-fn no_signers_message() -> String {
+pub fn no_signers_message() -> String {
     "no allowed-signers file: create .vouchsafe/allowed_signers in the repository (`vouchsafe key status` prints the line for your key), set git's gpg.ssh.allowedSignersFile, or pass --allowed-signers FILE".to_string()
 }
 
-fn load_signers(
+pub fn load_signers(
     repo: &Repo,
     policy: &crate::policy::Policy,
     explicit: Option<&Path>,

@@ -1,5 +1,6 @@
 //! One module per git hook: orchestration only, no detection logic.
 
+pub mod attest_gate;
 pub mod commit_msg;
 pub mod pre_commit;
 pub mod pre_push;

@@ -49,56 +49,93 @@ pub fn run(remote: &str, _url: Option<&str>) -> anyhow::Result<Status> {
         return Ok(Status::Ok);
     }
     let policy = crate::policy::load_committed(&repo)?;
-    let scanner = Scanner::new(&policy, ignore_file::load(repo.work_tree.as_deref())?)?;
-    let out = scan::range::scan_commits(&repo, &scanner, &commits, false)?;
-    if out.findings.is_empty() {
+    let ignore = ignore_file::load(repo.work_tree.as_deref())?;
+    let what = format!(
+        "{} commit{} about to be pushed to {remote}",
+        commits.len(),
+        if commits.len() == 1 { "" } else { "s" }
+    );
+    gate_commits(
+        &repo,
+        &policy,
+        ignore,
+        &commits,
+        "pre-push",
+        &what,
+        "The push was stopped; the remote was not changed.",
+    )
+}
+
+/// What pre-push and pre-receive do with the commits that would arrive (newest
+/// first, merges included): scan the lines they add for secrets, verify their
+/// attestations per the policy, and on any problem print one report per kind, log
+/// the incidents and block.
+pub fn gate_commits(
+    repo: &Repo,
+    policy: &crate::policy::Policy,
+    ignore: std::collections::HashSet<String>,
+    commits: &[String],
+    gate: &str,
+    what: &str,
+    footer: &str,
+) -> anyhow::Result<Status> {
+    let scanner = Scanner::new(policy, ignore)?;
+    // A merge adds no lines of its own to scan; its attestation is still checked.
+    let out = scan::range::scan_commits(repo, &scanner, commits, false)?;
+    let problems = super::attest_gate::check(repo, policy, commits)?;
+    if out.findings.is_empty() && problems.is_empty() {
         return Ok(Status::Ok);
     }
+    // The fix rewrites from the parent of the oldest commit with a problem.
     let oldest = out
         .findings
         .iter()
         .filter_map(|f| f.commit.as_deref())
+        .chain(problems.iter().map(|p| p.commit.as_str()))
         .filter_map(|c| commits.iter().position(|x| x == c))
         .max();
     let base = oldest.map_or_else(
         || "@{upstream}".to_string(),
         |i| format!("{}^", &commits[i][..12]),
     );
-    let range = format!("{}..{}", base, &commits[0][..12]);
-    let target = Target {
-        what: format!(
-            "{} commit{} about to be pushed to {remote}",
-            commits.len(),
-            if commits.len() == 1 { "" } else { "s" }
-        ),
-        rerun: format!("vouchsafe scan range {range}"),
-        fix: Fix::History(base),
-    };
-    let stderr = std::io::stderr();
-    let color = report::use_color(stderr.is_terminal());
-    report::write(&mut stderr.lock(), Format::Human, &out, &target, color)?;
-    super::pre_commit::block_footer(&policy, "The push was stopped; the remote was not changed.");
-    let incidents = crate::incident::Context::of(&repo).secrets("pre-push", &out.findings);
-    crate::incident::record(&incidents, &policy);
+    let ctx = crate::incident::Context::of(repo);
+    let mut incidents = Vec::new();
+    if !out.findings.is_empty() {
+        let target = Target {
+            what: what.to_string(),
+            rerun: format!("vouchsafe scan range {}..{}", base, &commits[0][..12]),
+            fix: Fix::History(base.clone()),
+        };
+        let stderr = std::io::stderr();
+        let color = report::use_color(stderr.is_terminal());
+        report::write(&mut stderr.lock(), Format::Human, &out, &target, color)?;
+        incidents.extend(ctx.secrets(gate, &out.findings));
+    }
+    if !problems.is_empty() {
+        if !out.findings.is_empty() {
+            eprintln!();
+        }
+        super::attest_gate::report(&problems, &base);
+        incidents.extend(super::attest_gate::incidents(&ctx, gate, &problems));
+    }
+    super::pre_commit::block_footer(policy, footer);
+    crate::incident::record(&incidents, policy);
     Ok(Status::Blocked)
 }
 
-/// The commits (newest first, merges left out) that the updates would send.
+/// The commits (newest first, merges included) that the updates would send.
 pub fn outgoing_commits(
     repo: &Repo,
     remote: &str,
     updates: &[RefUpdate],
 ) -> anyhow::Result<Vec<String>> {
     let mut args: Vec<String> = Vec::new();
-    let mut any = false;
     for u in updates {
-        if is_zero(&u.local_oid) {
-            continue; // a deletion sends nothing
+        if !is_zero(&u.local_oid) {
+            args.push(u.local_oid.clone()); // a deletion sends nothing
         }
-        args.push(u.local_oid.clone());
-        any = true;
     }
-    if !any {
+    if args.is_empty() {
         return Ok(Vec::new());
     }
     args.push("--not".into());
@@ -112,5 +149,6 @@ pub fn outgoing_commits(
         }
     }
     args.push(format!("--remotes={remote}"));
-    Ok(repo.rev_list(&args)?)
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    Ok(repo.rev_list_all(&args)?)
 }

@@ -7,30 +7,27 @@
 use std::io::Read;
 
 use crate::git::Repo;
-use crate::report::{self, Fix, Format, Target};
-use crate::scan::{self, Scanner};
+use crate::scan;
 use crate::Status;
 
 pub fn run() -> anyhow::Result<Status> {
     let mut input = String::new();
     std::io::stdin().read_to_string(&mut input)?;
     let repo = Repo::discover()?;
-    let mut args: Vec<String> = Vec::new();
-    let mut any = false;
+    let mut args: Vec<&str> = Vec::new();
     for line in input.lines() {
         let parts: Vec<&str> = line.split_whitespace().collect();
         if let [_old, new, _name] = parts[..] {
             if !super::pre_push::is_zero(new) {
-                args.push(new.to_string());
-                any = true;
+                args.push(new);
             }
         }
     }
-    if !any {
+    if args.is_empty() {
         return Ok(Status::Ok);
     }
-    args.extend(["--not".into(), "--all".into()]);
-    let commits = repo.rev_list(&args)?;
+    args.extend(["--not", "--all"]);
+    let commits = repo.rev_list_all(&args)?;
     if commits.is_empty() {
         return Ok(Status::Ok);
     }
@@ -43,29 +40,18 @@ pub fn run() -> anyhow::Result<Status> {
             .map(|b| scan::ignore_file::parse(&String::from_utf8_lossy(&b)))
             .unwrap_or_default(),
     };
-    let scanner = Scanner::new(&policy, ignore)?;
-    let found = scan::range::scan_commits(&repo, &scanner, &commits, false)?;
-    if found.findings.is_empty() {
-        return Ok(Status::Ok);
-    }
-    let target = Target {
-        what: format!(
-            "{} pushed commit{}",
-            commits.len(),
-            if commits.len() == 1 { "" } else { "s" }
-        ),
-        rerun: "vouchsafe scan range @{upstream}..HEAD".into(),
-        fix: Fix::History("@{upstream}".into()),
-    };
-    report::write(
-        &mut std::io::stderr().lock(),
-        Format::Human,
-        &found,
-        &target,
-        false,
-    )?;
-    super::pre_commit::block_footer(&policy, "The server rejected the push; no ref was updated.");
-    let incidents = crate::incident::Context::of(&repo).secrets("pre-receive", &found.findings);
-    crate::incident::record(&incidents, &policy);
-    Ok(Status::Blocked)
+    let what = format!(
+        "{} pushed commit{}",
+        commits.len(),
+        if commits.len() == 1 { "" } else { "s" }
+    );
+    super::pre_push::gate_commits(
+        &repo,
+        &policy,
+        ignore,
+        &commits,
+        "pre-receive",
+        &what,
+        "The server rejected the push; no ref was updated.",
+    )
 }

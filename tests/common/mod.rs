@@ -144,6 +144,38 @@ impl Run {
     }
 }
 
+// OpenSSH keys for signing tests.
+
+/// `ssh-keygen -t <type>` into `path`, with a passphrase (empty for none).
+pub fn keygen(env: &Env, path: &Path, args: &[&str], pass: &str) -> String {
+    if let Some(d) = path.parent() {
+        std::fs::create_dir_all(d).expect("ssh-keygen wrote the public key");
+    }
+    let out = env
+        .cmd("ssh-keygen", env.path())
+        .args(["-q", "-N", pass, "-C", "test key", "-f"])
+        .arg(path)
+        .args(args)
+        .output()
+        .expect("run ssh-keygen");
+    assert!(
+        out.status.success(),
+        "ssh-keygen: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    std::fs::read_to_string(format!("{}.pub", path.display()))
+        .expect("ssh-keygen wrote the public key")
+}
+
+/// The `type base64` part of a public key line.
+pub fn key_part(public: &str) -> String {
+    public
+        .split_whitespace()
+        .take(2)
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 /// Made-up secrets with the right structure (checksums included), built at run time
 /// so this file holds no literal that looks like a live credential.
 pub mod secrets {
