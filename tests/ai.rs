@@ -1260,14 +1260,14 @@ fn placement_matches_git_interpret_trailers_on_raw_messages() {
 }
 
 #[test]
-fn the_docs_list_every_assistant_in_the_registry() {
+fn the_readme_lists_every_assistant_in_the_registry() {
     let docs =
-        std::fs::read_to_string(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("docs/agents.md"))
-            .expect("docs/agents.md");
+        std::fs::read_to_string(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("README.md"))
+            .expect("README.md");
     for a in registry_files() {
         assert!(
             docs.contains(&format!("| `{}` |", a.id)),
-            "docs/agents.md lists {}",
+            "README.md lists {}",
             a.id
         );
     }

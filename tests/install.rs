@@ -812,6 +812,16 @@ fn file_names_with_spaces_and_newlines() {
     ok(&repo.run(&["uninstall"]));
 }
 
+/// The part of the demo's output for the step titled `title`: from the title to the
+/// blank line before the next step.
+fn demo_step<'a>(out: &'a str, title: &str) -> &'a str {
+    let start = out
+        .find(title)
+        .unwrap_or_else(|| panic!("the demo has no step {title:?}:\n{out}"));
+    let rest = &out[start..];
+    &rest[..rest.find("\n\n").unwrap_or(rest.len())]
+}
+
 #[test]
 fn demo_walks_through_every_gate_and_leaves_nothing_behind() {
     let env = Env::new();
@@ -819,13 +829,186 @@ fn demo_walks_through_every_gate_and_leaves_nothing_behind() {
     let before = snapshot(&repo.path);
     let r = repo.run(&["demo"]);
     ok(&r);
+    let out = &r.stdout;
     for step in ["clean commit", "blocked", "--no-verify", "push"] {
+        assert!(out.contains(step), "demo output lacks {step:?}:\n{out}");
+    }
+    assert!(
+        !out.contains("UNEXPECTED") && !out.contains("skipped"),
+        "{out}"
+    );
+
+    let key = demo_step(out, "A signing key");
+    assert!(
+        key.contains("$ vouchsafe key generate") && key.contains("allowed       yes"),
+        "{key}"
+    );
+    let assisted = demo_step(out, "An assistant's commit says who helped");
+    assert!(
+        assisted.contains("$ VOUCHSAFE_AGENT=claude-code:claude-sonnet-4 git commit")
+            && assisted.contains("$ git log -1")
+            && assisted.contains("    Assisted-by: Claude-Code:claude-sonnet-4\n")
+            && assisted.contains("    Vouchsafe-Attestation: ")
+            && assisted.ends_with("=> passed, as it should"),
+        "{assisted}"
+    );
+    let verified = demo_step(out, "The attestation verifies");
+    assert!(
+        verified.contains("exact ")
+            && verified.contains("signed by demo@example.invalid")
+            && verified.contains("1 exact, 0 rebased, 0 failed, 0 unsigned"),
+        "{verified}"
+    );
+    let openssh = demo_step(out, "OpenSSH alone agrees");
+    assert!(
+        openssh.contains("attest show HEAD --payload > attestation.payload")
+            && openssh.contains("attest show HEAD --sshsig > attestation.sig")
+            && openssh.contains(
+                "Good \"vouchsafe-commit-attestation\" signature for demo@example.invalid"
+            )
+            && openssh.ends_with("=> passed, as it should"),
+        "{openssh}"
+    );
+    let unapproved = demo_step(out, "An assistant the policy does not approve");
+    assert!(
+        unapproved.contains("approved = [\"claude-code\"]")
+            && unapproved.contains("Aider (aider)")
+            && unapproved.contains("=> blocked, as it should"),
+        "{unapproved}"
+    );
+    let hooks_off = demo_step(out, "every hook turned off is caught at push");
+    assert!(
+        hooks_off.contains("github-pat")
+            && hooks_off.contains("1 commit without a valid attestation")
+            && hooks_off.contains("=> blocked, as it should"),
+        "{hooks_off}"
+    );
+    let incidents = demo_step(out, "Every block is in the incident log");
+    for (gate, kind) in [
+        ("pre-commit", "secret"),
+        ("prepare-commit-msg", "secret"),
+        ("prepare-commit-msg", "unapproved-agent"),
+        ("pre-push", "secret"),
+        ("pre-push", "attestation"),
+    ] {
         assert!(
-            r.stdout.contains(step),
-            "demo output lacks {step:?}:\n{}",
-            r.stdout
+            incidents
+                .lines()
+                .any(|l| l.contains(&format!(" {gate} ")) && l.contains(&format!(" {kind} "))),
+            "no {gate} {kind} incident:\n{incidents}"
         );
     }
+
+    // Nothing of the user's: the repository, the git config, vouchsafe's own home
+    // (signing settings, incident log).
     assert_eq!(snapshot(&repo.path), before);
     assert!(!env.home.join(".gitconfig.lock").exists());
+    assert!(!env.home.join(".ssh").exists());
+    assert!(
+        !env.path().join("vouchsafe-home").exists(),
+        "the demo wrote into the user's VOUCHSAFE_HOME"
+    );
+}
+
+/// `ssh-keygen -l`'s SHA256 fingerprint of a public key file.
+fn fingerprint(env: &Env, public: &Path) -> String {
+    let out = env
+        .cmd("ssh-keygen", env.path())
+        .arg("-lf")
+        .arg(public)
+        .output()
+        .expect("run ssh-keygen -l");
+    assert!(out.status.success());
+    String::from_utf8_lossy(&out.stdout)
+        .split_whitespace()
+        .nth(1)
+        .expect("a fingerprint")
+        .to_string()
+}
+
+/// Commits `.vouchsafe.toml` (and whatever else is staged) with the hooks off.
+fn commit_policy(repo: &Repo, toml: &str) {
+    repo.write(".vouchsafe.toml", toml);
+    repo.commit_all("Policy");
+}
+
+#[test]
+fn status_shows_the_signing_key_its_allowed_signers_and_the_policy() {
+    let env = Env::new();
+    let repo = env.init_repo("signing");
+    ok(&repo.run(&["install"]));
+    let key = env.home.join("keys/dev");
+    let public = keygen(&env, &key, &["-t", "ed25519"], "");
+    let fp = fingerprint(&env, &key.with_extension("pub"));
+    repo.git(&["config", "gpg.format", "ssh"]);
+    repo.git(&["config", "user.signingKey", &key.display().to_string()]);
+    repo.write(
+        ".vouchsafe/allowed_signers",
+        format!("test@example.org {}\n", key_part(&public)),
+    );
+    commit_policy(
+        &repo,
+        "[agents]\napproved = [\"claude-code\"]\ncontact = \"#ai-tools\"\n[attestation]\nrequire = \"assisted\"\n",
+    );
+
+    let s = repo.run(&["status"]);
+    assert_eq!(s.code, 0, "{}", s.all());
+    for want in [
+        format!(
+            "signing key:      ssh-ed25519 {fp} from {} (git user.signingKey)",
+            key.display()
+        ),
+        "allowed signers:  .vouchsafe/allowed_signers lists this key for test@example.org"
+            .to_string(),
+        "attestation:      require = \"assisted\"".to_string(),
+        "agents:           approved: claude-code; any other: block; ask #ai-tools".to_string(),
+        "No problems found.".to_string(),
+    ] {
+        assert!(
+            s.stdout.contains(&want),
+            "status lacks {want:?}:\n{}",
+            s.stdout
+        );
+    }
+
+    // Another key, which the allowed signers do not list: the push gate would refuse
+    // its attestations, so status says so and prints the line to add.
+    let other = env.home.join("keys/other");
+    let other_public = keygen(&env, &other, &["-t", "ed25519"], "");
+    let u = repo.run(&["key", "use", &other.display().to_string()]);
+    ok(&u);
+    let s = repo.run(&["status"]);
+    assert_eq!(s.code, 1, "{}", s.all());
+    assert!(
+        s.stdout.contains("(vouchsafe key use)")
+            && s.stdout
+                .contains(".vouchsafe/allowed_signers does not list this key for test@example.org")
+            && s.stdout.contains(&format!(
+                "fix: add this line to .vouchsafe/allowed_signers and commit it: test@example.org namespaces=\"vouchsafe-commit-attestation\" {}",
+                key_part(&other_public)
+            )),
+        "{}",
+        s.stdout
+    );
+}
+
+#[test]
+fn status_fails_when_the_policy_requires_attestations_and_there_is_no_key() {
+    let env = Env::new();
+    let repo = env.init_repo("no-key");
+    ok(&repo.run(&["install"]));
+    commit_policy(&repo, "[attestation]\nrequire = \"all\"\n");
+    let s = repo.run(&["status"]);
+    assert_eq!(s.code, 1, "{}", s.all());
+    assert!(
+        s.stdout.contains("signing key:      none found")
+            && s.stdout.contains(
+                "the policy requires attestations ([attestation] require = \"all\") and no signing key was found, so every commit will be stopped"
+            )
+            && s.stdout.contains("fix: vouchsafe key generate, then add the line it prints to .vouchsafe/allowed_signers"),
+        "{}",
+        s.stdout
+    );
+    // Nothing else is wrong: the hooks are in place.
+    assert!(!s.stdout.contains("not installed"), "{}", s.stdout);
 }

@@ -36,11 +36,11 @@ impl Manager {
         match self {
             Manager::PreCommit | Manager::Prek => Some(
                 "a later `pre-commit install` moves vouchsafe's shim to <hook>.legacy and still runs it; \
-                 or add vouchsafe to .pre-commit-config.yaml instead (docs/install.md)",
+                 or add vouchsafe to .pre-commit-config.yaml instead (README: \"Coexisting with other hook managers\")",
             ),
             Manager::Lefthook => Some(
                 "a later `lefthook install` moves vouchsafe's shim to <hook>.old and does NOT run it; \
-                 run `vouchsafe install` again after it, or add vouchsafe to lefthook.yml (docs/install.md)",
+                 run `vouchsafe install` again after it, or add vouchsafe to lefthook.yml (README: \"Coexisting with other hook managers\")",
             ),
             Manager::Overcommit => Some(
                 "a later `overcommit --install` moves vouchsafe's shim to old-hooks/ and does NOT run it; \
@@ -48,7 +48,7 @@ impl Manager {
             ),
             Manager::Husky => Some(
                 "husky points core.hooksPath at .husky/_, after which nothing in this directory runs; \
-                 add vouchsafe to the .husky/<hook> files instead (docs/install.md)",
+                 add vouchsafe to the .husky/<hook> files instead (README: \"Coexisting with other hook managers\")",
             ),
             Manager::GitLfs => Some("Git LFS's hook keeps running first, with the same arguments and input"),
             _ => None,

@@ -185,7 +185,7 @@ pub fn install(_force: bool, fail_open: bool) -> anyhow::Result<Status> {
     println!("  The hooks run {binary} ($VOUCHSAFE_BIN overrides it; vouchsafe on PATH is the fallback).");
     println!(
         "Repositories that set their own core.hooksPath (husky, a committed .githooks/) keep theirs and are \
-         not covered: `vouchsafe status` there says so; docs/install.md shows how to add vouchsafe to them."
+         not covered: `vouchsafe status` there says so; the README (\"Coexisting with other hook managers\") shows how to add vouchsafe to them."
     );
     println!(
         "Note: `pre-commit install` and `lefthook install` refuse to run while a global core.hooksPath is set; \

@@ -72,7 +72,7 @@ pub fn resolve(repo: &Repo, force: bool) -> anyhow::Result<Where> {
                     "this repository uses husky (core.hooksPath={value}): git runs only husky's hooks here, \
                      and husky rewrites {shown} on every install, so a vouchsafe shim there would not last \
                      (--force does not change that). Add vouchsafe to husky's hook files instead, and commit \
-                     them so the whole team gets it:\n{HUSKY_SNIPPET}\n(docs/install.md has the details.)"
+                     them so the whole team gets it:\n{HUSKY_SNIPPET}\n(vouchsafe's README, \"Coexisting with other hook managers\", has the details.)"
                 );
             }
             let tracked = match &repo.work_tree {
@@ -277,7 +277,7 @@ pub fn install(repo: &Repo, force: bool, fail_open: bool) -> anyhow::Result<Stat
                         refusals.push(format!(
                             "{hook}: the hook there is {}'s, which works out which hook it is from its own file \
                              name, so it would stop working if vouchsafe kept it as {}. Add vouchsafe to {} \
-                             instead (docs/install.md), or pass --force to chain it anyway",
+                             instead (README: \"Coexisting with other hook managers\"), or pass --force to chain it anyway",
                             m.name(),
                             chained.display(),
                             m.name()

@@ -1,5 +1,7 @@
 //! `vouchsafe status`: which hooks are in effect here, which binary they run, which
-//! policy judges the next commit, and what is wrong with how to fix it (exit 1).
+//! policy judges the next commit (approved assistants, required attestations), which
+//! key signs and whether the allowed signers list it, and what is wrong with how to fix
+//! it (exit 1). Quick: a few git calls; it signs nothing and never prompts.
 
 use std::path::{Path, PathBuf};
 
@@ -8,8 +10,15 @@ use super::local::{chained_path, read_slot, Slot};
 use super::manifest;
 use super::shim::{self, GATED};
 use super::{paths, same_dir};
+use crate::attest::keys::{self, Inputs, Origin};
+use crate::attest::signers::Denial;
+use crate::attest::stamp::{email_of, key_inputs, GitConfig};
+use crate::attest::{agent, verify, NAMESPACE};
 use crate::git::{self, Repo};
+use crate::policy::attestation::Require;
+use crate::policy::Policy;
 use crate::Status;
+use ssh_key::{PrivateKey, PublicKey};
 
 struct Report {
     problems: Vec<(String, String)>,
@@ -122,7 +131,7 @@ fn repo_status(
                     "this repository sets core.hooksPath ({scope} config: {value}), so the global vouchsafe hooks do not run here"
                 ),
                 if detect::is_husky_dir(&hooks_dir) {
-                    "add vouchsafe to the .husky/<hook> files (docs/install.md)".to_string()
+                    "add vouchsafe to the .husky/<hook> files (README: \"Coexisting with other hook managers\")".to_string()
                 } else {
                     "vouchsafe install (in this repository)".to_string()
                 },
@@ -200,7 +209,7 @@ fn repo_status(
         r.problem(
             "vouchsafe's hooks are not installed in this repository",
             if detect::is_husky_dir(&hooks_dir) {
-                "this repository uses husky: add vouchsafe to the .husky/<hook> files (docs/install.md)"
+                "this repository uses husky: add vouchsafe to the .husky/<hook> files (README: \"Coexisting with other hook managers\")"
             } else {
                 "vouchsafe install (or vouchsafe install --global for every repository)"
             },
@@ -267,8 +276,8 @@ fn repo_status(
         }
     }
 
-    match crate::policy::load_committed(repo) {
-        Ok(_) => {
+    let policy = match crate::policy::load_committed(repo) {
+        Ok(p) => {
             if repo.show_blob("HEAD", crate::policy::FILE_NAME)?.is_some() {
                 println!(
                     "policy:           HEAD:{} (the committed version)",
@@ -280,6 +289,7 @@ fn repo_status(
                     crate::policy::FILE_NAME
                 );
             }
+            Some(p)
         }
         Err(e) => {
             println!("policy:           invalid");
@@ -287,10 +297,332 @@ fn repo_status(
                 format!("the committed policy cannot be used: {e:#}"),
                 format!("fix {} and commit it", crate::policy::FILE_NAME),
             );
+            None
+        }
+    };
+    if let Some(p) = &policy {
+        println!("agents:           {}", agents_summary(p));
+        println!("attestation:      {}", attestation_summary(p));
+    }
+    signing(repo, policy.as_ref(), r);
+    Ok(())
+}
+
+/// `[agents]` in a line.
+fn agents_summary(p: &Policy) -> String {
+    let Some(a) = &p.agents else {
+        return "any assistant (no [agents] in the policy); each commit records which one helped"
+            .to_string();
+    };
+    let mut s = match &a.approved {
+        None => "any assistant ([agents] approved is not set)".to_string(),
+        Some(list) if list.is_empty() => format!(
+            "none approved; a commit made with any assistant: {}",
+            a.on_unapproved.as_str()
+        ),
+        Some(list) => format!(
+            "approved: {}; any other: {}",
+            list.join(", "),
+            a.on_unapproved.as_str()
+        ),
+    };
+    if a.approved.is_some() {
+        if let Some(u) = a.on_unknown.filter(|u| *u != a.on_unapproved) {
+            s.push_str(&format!("; unknown assistants: {}", u.as_str()));
+        }
+        if let Some(c) = &a.contact {
+            s.push_str(&format!("; ask {c}"));
         }
     }
-    println!("signing key:      not configured (attestation not built yet)");
-    Ok(())
+    s
+}
+
+/// `[attestation] require` in a line.
+fn attestation_summary(p: &Policy) -> &'static str {
+    match p.attestation.require {
+        Some(Require::All) => "require = \"all\": every commit must carry a valid attestation",
+        Some(Require::Assisted) => {
+            "require = \"assisted\": commits made with an assistant must carry a valid attestation"
+        }
+        Some(Require::Off) => "require = \"off\": not required (commits are signed when a key is found)",
+        None => "not required ([attestation] require is not set); commits are signed when a key is found",
+    }
+}
+
+/// The key the next commit will be signed with, as far as can be told without opening
+/// a passphrase-protected key.
+enum Key {
+    Ready(keys::Signer),
+    /// A passphrase-protected key file that ssh-agent does not hold: the commit-msg hook
+    /// opens it with the passphrase from the OS keychain. `status` does not touch the
+    /// keychain (it can prompt to unlock) nor spend the key's KDF rounds.
+    Locked {
+        public: PublicKey,
+        origin: Origin,
+    },
+    None,
+    Broken(String),
+}
+
+/// Which key signs, whether the allowed signers list it, and what the policy makes of
+/// that. A few git calls at most; nothing is signed and nothing prompts.
+fn signing(repo: &Repo, policy: Option<&Policy>, r: &mut Report) {
+    let default = Policy::default();
+    let p = policy.unwrap_or(&default);
+    let cfg = GitConfig::load(repo);
+    let email = committer_email(repo, &cfg);
+    let key = match key_inputs(repo, &cfg, p, email.as_deref()) {
+        Ok(inp) => match locked_key(&inp) {
+            Some((public, origin)) => Key::Locked { public, origin },
+            None => match keys::resolve(&inp) {
+                Ok(Some(s)) => Key::Ready(s),
+                Ok(None) => Key::None,
+                Err(e) => Key::Broken(match e.downcast_ref::<keys::KeyProblem>() {
+                    Some(k) => k.to_string(),
+                    None => format!("{e:#}"),
+                }),
+            },
+        },
+        Err(e) => Key::Broken(format!("{e:#}")),
+    };
+    // Required at all: the commit-msg hook stops commits it cannot sign, and the
+    // pre-push gate checks what leaves (and refuses a key the allowed signers lack).
+    let require = policy
+        .and_then(|p| p.attestation.require)
+        .filter(|r| *r != Require::Off);
+    let which = match require {
+        Some(Require::All) => "every commit",
+        _ => "every commit made with an assistant",
+    };
+    let setting = |r: Require| match r {
+        Require::All => "all",
+        Require::Assisted => "assisted",
+        Require::Off => "off",
+    };
+    let public = match &key {
+        Key::Ready(s) => {
+            println!(
+                "signing key:      {} {} from {}{}",
+                s.public.algorithm().as_str(),
+                keys::fingerprint(&s.public),
+                s.origin,
+                if s.via_agent() && !matches!(s.origin, Origin::Agent) {
+                    ", signed through ssh-agent"
+                } else {
+                    ""
+                }
+            );
+            Some(s.public.clone())
+        }
+        Key::Locked { public, origin } => {
+            println!(
+                "signing key:      {} {} from {}",
+                public.algorithm().as_str(),
+                keys::fingerprint(public),
+                origin
+            );
+            println!("                  passphrase-protected: opened at commit time with the passphrase in the OS keychain (`vouchsafe key status` checks it)");
+            Some(public.clone())
+        }
+        Key::None => {
+            println!(
+                "signing key:      none found{}",
+                if require.is_some() {
+                    ""
+                } else {
+                    ", so commits are not attested (`vouchsafe key generate` makes one)"
+                }
+            );
+            if let Some(req) = require {
+                r.problem(
+                    format!(
+                        "the policy requires attestations ([attestation] require = \"{}\") and no signing key was found, so {which} will be stopped",
+                        setting(req)
+                    ),
+                    "vouchsafe key generate, then add the line it prints to .vouchsafe/allowed_signers and commit it (or `vouchsafe key use ~/.ssh/id_ed25519`, or load a key into ssh-agent)",
+                );
+            }
+            None
+        }
+        Key::Broken(why) => {
+            println!("signing key:      cannot sign: {why}");
+            match require {
+                Some(req) => r.problem(
+                    format!(
+                        "the policy requires attestations ([attestation] require = \"{}\") and the signing key cannot sign, so {which} will be stopped",
+                        setting(req)
+                    ),
+                    "fix the key as said above, or choose another with `vouchsafe key use <path>`; `vouchsafe key status` checks it",
+                ),
+                None => r
+                    .notes
+                    .push("the signing key cannot sign, so commits are not attested".to_string()),
+            }
+            None
+        }
+    };
+
+    let top = repo.work_tree.clone().unwrap_or_default();
+    let signers = verify::allowed_signers_soft(repo, p, cfg.get("gpg.ssh.allowedsignersfile"));
+    let signers = match signers {
+        Ok(s) => s,
+        Err(e) => {
+            println!("allowed signers:  cannot be read: {e:#}");
+            r.problem(
+                format!("the allowed-signers file cannot be read: {e:#}"),
+                "fix the file (git's allowed-signers format) and commit it",
+            );
+            return;
+        }
+    };
+    let line = |k: &PublicKey| {
+        format!(
+            "{} namespaces=\"{NAMESPACE}\" {}",
+            email.as_deref().unwrap_or("you@example.com"),
+            keys::openssh_public(k.key_data())
+        )
+    };
+    let Some(a) = signers else {
+        println!(
+            "allowed signers:  none (no .vouchsafe/allowed_signers, no gpg.ssh.allowedSignersFile)"
+        );
+        if let Some(k) = &public {
+            let what = "there is no allowed-signers file, so nobody can verify the attestations";
+            let fix = format!(
+                "create .vouchsafe/allowed_signers with this line and commit it: {}",
+                line(k)
+            );
+            if require.is_some() {
+                r.problem(format!("{what}, and the push gate refuses them"), fix);
+            } else {
+                r.notes.push(format!("{what}; {fix}"));
+            }
+        }
+        return;
+    };
+    let origin = Path::new(&a.origin)
+        .strip_prefix(&top)
+        .map(|p| p.display().to_string())
+        .unwrap_or_else(|_| a.origin.clone());
+    for w in &a.warnings {
+        r.notes.push(w.clone());
+    }
+    let (Some(k), Some(who)) = (&public, email.as_deref()) else {
+        println!(
+            "allowed signers:  {origin} ({} key{})",
+            a.entries.len(),
+            if a.entries.len() == 1 { "" } else { "s" }
+        );
+        return;
+    };
+    let denial = a
+        .check(
+            who,
+            k.key_data(),
+            NAMESPACE,
+            crate::attest::time::now() as i64,
+        )
+        .err();
+    let Some(d) = denial else {
+        println!("allowed signers:  {origin} lists this key for {who}");
+        return;
+    };
+    let why = match d {
+        Denial::UnknownKey => format!("does not list this key for {who}"),
+        Denial::WrongNamespace(ns) => {
+            format!("lists this key for {who} only for namespaces=\"{ns}\", not {NAMESPACE}")
+        }
+        Denial::Expired(..) => {
+            format!("lists this key for {who}, but not for now (valid-after/valid-before)")
+        }
+    };
+    println!("allowed signers:  {origin} {why}");
+    let what = format!("{origin} {why}, so `vouchsafe verify` rejects your attestations");
+    let fix = format!("add this line to {origin} and commit it: {}", line(k));
+    if require.is_some() {
+        r.problem(format!("{what} and the push gate refuses them"), fix);
+    } else {
+        r.notes.push(format!("{what}; {fix}"));
+    }
+}
+
+/// The passphrase-protected key file `keys::resolve` would open (in its order: `key
+/// use`, git's `user.signingKey` with `gpg.format=ssh`, ssh-agent, `~/.ssh/id_ed25519`)
+/// when ssh-agent does not hold it; `None` for every other case, which `resolve` answers
+/// cheaply.
+fn locked_key(inp: &Inputs) -> Option<(PublicKey, Origin)> {
+    let git_ssh = inp
+        .gpg_format
+        .as_deref()
+        .is_some_and(|f| f.trim().eq_ignore_ascii_case("ssh"));
+    let git_key = inp
+        .git_signing_key
+        .as_deref()
+        .map(str::trim)
+        .filter(|v| git_ssh && !v.is_empty());
+    let (path, origin) = if let Some(p) = &inp.setting {
+        (p.clone(), Origin::Setting(p.clone()))
+    } else if let Some(v) = git_key {
+        if v.starts_with("key::") || ["ssh-", "ecdsa-", "sk-"].iter().any(|p| v.starts_with(p)) {
+            return None; // a public key: the agent signs
+        }
+        let mut p = crate::attest::config::expand_tilde(v);
+        if p.is_relative() {
+            if let Some(b) = &inp.base_dir {
+                p = b.join(p);
+            }
+        }
+        (p, Origin::GitConfig(v.to_string()))
+    } else {
+        if let Some(sock) = &inp.agent_socket {
+            if agent::identities(sock).is_ok_and(|k| !k.is_empty()) {
+                return None;
+            }
+        }
+        let p = inp.home.as_ref()?.join(".ssh").join("id_ed25519");
+        (p.clone(), Origin::Default(p))
+    };
+    // A public key file signs with the private half next to it when the agent lacks it.
+    let private = match path.to_str().and_then(|s| s.strip_suffix(".pub")) {
+        Some(s) => PathBuf::from(s),
+        None => path,
+    };
+    let text = std::fs::read_to_string(&private).ok()?;
+    if !text.contains("BEGIN OPENSSH PRIVATE KEY") {
+        return None;
+    }
+    let key = PrivateKey::from_openssh(&text).ok()?;
+    if !key.is_encrypted() {
+        return None;
+    }
+    let public = key.public_key().clone();
+    if inp
+        .agent_socket
+        .as_ref()
+        .is_some_and(|s| agent::holds(s, &public))
+    {
+        return None;
+    }
+    Some((public, origin))
+}
+
+/// The email the next commit's committer gets: the signer's principal.
+fn committer_email(repo: &Repo, cfg: &GitConfig) -> Option<String> {
+    std::env::var("GIT_COMMITTER_EMAIL")
+        .ok()
+        .filter(|e| !e.is_empty())
+        .or_else(|| {
+            cfg.get("committer.email")
+                .or(cfg.get("user.email"))
+                .map(|e| e.trim().to_string())
+        })
+        .or_else(|| {
+            repo.ident("GIT_COMMITTER_IDENT")
+                .ok()
+                .flatten()
+                .as_deref()
+                .and_then(email_of)
+        })
 }
 
 /// What a shim runs before vouchsafe.
