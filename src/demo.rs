@@ -400,7 +400,7 @@ impl Demo {
             }
             _ => return Ok(None),
         };
-        for v in FOREIGN_VARS {
+        for v in crate::git::REPO_ENV_VARS.iter().chain(FOREIGN_VARS) {
             cmd.env_remove(v);
         }
         for (k, v) in &self.env {
@@ -513,15 +513,8 @@ impl Demo {
 
 /// Variables that would tie the demo's commands to the user's repository, identity,
 /// keys or assistant session.
+/// (Besides `git::REPO_ENV_VARS`.)
 const FOREIGN_VARS: &[&str] = &[
-    "GIT_DIR",
-    "GIT_WORK_TREE",
-    "GIT_INDEX_FILE",
-    "GIT_OBJECT_DIRECTORY",
-    "GIT_ALTERNATE_OBJECT_DIRECTORIES",
-    "GIT_COMMON_DIR",
-    "GIT_PREFIX",
-    "GIT_NAMESPACE",
     "GIT_CONFIG",
     "GIT_CONFIG_PARAMETERS",
     "GIT_CONFIG_COUNT",

@@ -404,7 +404,7 @@ pub fn os_string(b: &[u8]) -> OsString {
 
 /// Variables that tie a git process to one repository; cleared when git is asked
 /// about configuration outside any repository.
-const REPO_ENV_VARS: &[&str] = &[
+pub const REPO_ENV_VARS: &[&str] = &[
     "GIT_DIR",
     "GIT_WORK_TREE",
     "GIT_INDEX_FILE",
@@ -618,6 +618,35 @@ impl Repo {
             });
         };
         Ok((PathBuf::from(os_string(gd)), PathBuf::from(os_string(cd))))
+    }
+
+    /// What [`Repo::git_dirs`] says, found without running git where the layout says
+    /// it (the commit hooks): the git dir as [`Repo::git_dir`] finds it; the common dir
+    /// from `GIT_COMMON_DIR`, else the `commondir` file of a linked worktree's git dir
+    /// (relative to that dir, resolved as git resolves it), else the git dir itself.
+    pub fn git_dirs_fast(&self) -> Result<(PathBuf, PathBuf)> {
+        let gd = self.git_dir()?;
+        if let Some(cd) = std::env::var_os("GIT_COMMON_DIR").filter(|v| !v.is_empty()) {
+            return Ok((gd, absolute(Path::new(&cd))));
+        }
+        match std::fs::read(gd.join("commondir")) {
+            Ok(text) => {
+                let text = text.strip_suffix(b"\n").unwrap_or(&text);
+                let text = text.strip_suffix(b"\r").unwrap_or(text);
+                let p = PathBuf::from(os_string(text));
+                let joined = if p.is_absolute() { p } else { gd.join(p) };
+                match std::fs::canonicalize(&joined) {
+                    Ok(cd) => Ok((gd, cd)),
+                    // A dangling `commondir`: let git say what it makes of it.
+                    Err(_) => self.git_dirs(),
+                }
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                let cd = gd.clone();
+                Ok((gd, cd))
+            }
+            Err(_) => self.git_dirs(),
+        }
     }
 
     /// The identity the next commit would get (`GIT_AUTHOR_IDENT`, `GIT_COMMITTER_IDENT`)
