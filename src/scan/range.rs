@@ -37,8 +37,10 @@ pub fn scan_commits(
     commits: &[String],
     progress: bool,
 ) -> anyhow::Result<Outcome> {
-    let workers = std::thread::available_parallelism()
-        .map_or(2, |n| n.get())
+    let workers = std::env::var("VS_W")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(std::thread::available_parallelism().map_or(2, |n| n.get()))
         .min(commits.len().div_ceil(64))
         .max(1);
     let bar = (progress && std::io::stderr().is_terminal() && commits.len() > 50).then(|| {
@@ -52,13 +54,19 @@ pub fn scan_commits(
         );
         b
     });
-    let chunk = commits.len().div_ceil(workers).max(1);
+    // Commits are dealt out in turn, so old and new, large and small, spread evenly
+    // over the workers and they finish together.
     let results: Vec<anyhow::Result<Outcome>> = std::thread::scope(|s| {
-        let handles: Vec<_> = commits
-            .chunks(chunk)
-            .map(|part| {
+        let handles: Vec<_> = (0..workers)
+            .map(|k| {
+                let part: Vec<&str> = commits
+                    .iter()
+                    .skip(k)
+                    .step_by(workers)
+                    .map(String::as_str)
+                    .collect();
                 let bar = bar.clone();
-                s.spawn(move || scan_part(repo, scanner, part, bar.as_ref()))
+                s.spawn(move || scan_part(repo, scanner, &part, bar.as_ref()))
             })
             .collect();
         handles
@@ -86,7 +94,7 @@ pub fn scan_commits(
 fn scan_part(
     repo: &Repo,
     scanner: &Scanner,
-    part: &[String],
+    part: &[&str],
     bar: Option<&indicatif::ProgressBar>,
 ) -> anyhow::Result<Outcome> {
     let mut child = repo.spawn(&log_args(), Stdio::piped())?;
