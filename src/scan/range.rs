@@ -37,10 +37,8 @@ pub fn scan_commits(
     commits: &[String],
     progress: bool,
 ) -> anyhow::Result<Outcome> {
-    let workers = std::env::var("VS_W")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(std::thread::available_parallelism().map_or(2, |n| n.get()))
+    let workers = std::thread::available_parallelism()
+        .map_or(2, |n| n.get())
         .min(commits.len().div_ceil(64))
         .max(1);
     let bar = (progress && std::io::stderr().is_terminal() && commits.len() > 50).then(|| {
