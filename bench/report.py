@@ -77,6 +77,10 @@ def scanned(res: Path, mode: str, i: int, name: str) -> tuple[str, str]:
     return "", ""
 
 
+def cpu(r) -> float:
+    return (r.get("user") or 0) + (r.get("system") or 0)
+
+
 def network(res: Path, mode: str, i: int) -> bool:
     p = res / f"sanity-{mode}-{i}.net"
     return p.exists() and p.stat().st_size > 0
@@ -92,9 +96,16 @@ def mode_table(res: Path, mode: str, title: str, out: list, verdicts: list):
     load_a = read(res / f"{mode}.load-after").split("load average:")[-1].strip()
     nruns = len(runs[0]["times"])
     out.append(f"### {title}\n")
-    out.append(f"{nruns} timed runs each (load average before: {load_b}; after: {load_a}).\n")
-    out.append("| tool | mode | mean ± σ | min | relative to floor | scanned (own report) | findings |")
-    out.append("|---|---|---|---|---|---|---|")
+    when = read(res / f"{mode}.date").strip()
+    out.append(
+        f"Measured {when}; {nruns} timed runs each (load average before: {load_b}; "
+        f"after: {load_a}).\n"
+    )
+    out.append(
+        "| tool | mode | mean ± σ | min | relative to floor | CPU (user+sys) "
+        "| scanned (own report) | findings |"
+    )
+    out.append("|---|---|---|---|---|---|---|---|")
     for i, r in enumerate(runs, 1):
         name = r["command"]
         what, found = scanned(res, mode, i, name)
@@ -105,7 +116,7 @@ def mode_table(res: Path, mode: str, title: str, out: list, verdicts: list):
         out.append(
             f"| {tool if tool != 'floor' else '(floor)'} | {mode_words} | "
             f"{fmt_t(r['mean'])} ± {fmt_t(r['stddev'] or 0)} | {fmt_t(r['min'])} | "
-            f"{r['mean'] / floor:.1f}x | {what} | {found} |"
+            f"{r['mean'] / floor:.1f}x | {fmt_t(cpu(r))} | {what} | {found} |"
         )
     out.append("")
     ours = next((r for r in runs if tool_of(r["command"]) == "vouchsafe"), None)
@@ -125,7 +136,9 @@ def mode_table(res: Path, mode: str, title: str, out: list, verdicts: list):
         verdicts.append(
             f"- `{title.split('`')[1]}`: {fmt_t(ours['mean'])} against the fastest peer, "
             f"{best['command']}, {fmt_t(best['mean'])} ({best['mean'] / ours['mean']:.2f}x ours); "
-            f"target {TARGETS[mode]}: **{'met' if ok else 'not met'}**."
+            f"target {TARGETS[mode]}: **{'met' if ok else 'not met'}**. CPU time (user+sys, "
+            f"less sensitive to a shared machine): ours {fmt_t(cpu(ours))}, the least of the "
+            f"peers' {fmt_t(min(cpu(r) for r in peers))}."
         )
 
 

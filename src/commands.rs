@@ -62,7 +62,11 @@ fn scan_cmd(target: ScanTarget) -> anyhow::Result<Status> {
                 Some(r) => r.work_tree.clone(),
                 None => std::env::current_dir().ok(),
             };
-            let scanner = Scanner::new(&policy, ignore_file::load(top.as_deref())?)?;
+            let scanner = Scanner::new(
+                &policy,
+                ignore_file::load(top.as_deref())?,
+                scan::Volume::Bulk,
+            )?;
             let out = scan::path::scan_paths(&scanner, &paths, no_ignore)?;
             let shown: Vec<String> = paths
                 .iter()
@@ -87,7 +91,11 @@ fn scan_cmd(target: ScanTarget) -> anyhow::Result<Status> {
         } => {
             let repo = Repo::discover()?;
             let policy = crate::policy::load_committed(&repo)?;
-            let scanner = Scanner::new(&policy, ignore_file::load(repo.work_tree.as_deref())?)?;
+            let scanner = Scanner::new(
+                &policy,
+                ignore_file::load(repo.work_tree.as_deref())?,
+                scan::Volume::Bulk,
+            )?;
             let commits = scan::range::commits(&repo, &revs, all)?;
             if commits.is_empty() {
                 eprintln!("vouchsafe: warning: the range holds no commits (non-merge): nothing was scanned");

@@ -79,7 +79,7 @@ pub fn gate_commits(
     what: &str,
     footer: &str,
 ) -> anyhow::Result<Status> {
-    let scanner = Scanner::new(policy, ignore)?;
+    let scanner = Scanner::new(policy, ignore, scan::Volume::Bulk)?;
     // A merge adds no lines of its own to scan; its attestation is still checked.
     let out = scan::range::scan_commits(repo, &scanner, commits, false)?;
     let problems = super::attest_gate::check(repo, policy, commits)?;

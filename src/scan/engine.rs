@@ -4,7 +4,7 @@
 
 use std::sync::OnceLock;
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 use regex::bytes::{Regex, RegexBuilder};
 
 use super::filter;
@@ -16,6 +16,16 @@ struct Compiled {
     /// Index of the capture group that holds the secret.
     group: usize,
     allow: Vec<Regex>,
+}
+
+/// How much text a scan will push through the keyword automaton: a hook's staged
+/// change is small and pays for building it; a tree or a history is large and pays
+/// for searching it (a DFA searches about three times faster and takes a couple of
+/// milliseconds more to build).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Volume {
+    Small,
+    Bulk,
 }
 
 pub struct Engine {
@@ -38,15 +48,19 @@ pub struct RawMatch {
 
 impl Engine {
     /// All built-in rules except those disabled by id.
-    pub fn new(disabled: &[String], allow_values: Vec<Regex>) -> Engine {
+    pub fn new(disabled: &[String], allow_values: Vec<Regex>, volume: Volume) -> Engine {
         let rules: Vec<&'static RuleDef> = RULES
             .iter()
             .filter(|r| !disabled.iter().any(|d| d == r.id))
             .collect();
-        Self::with_rules(rules, allow_values)
+        Self::with_rules(rules, allow_values, volume)
     }
 
-    pub fn with_rules(rules: Vec<&'static RuleDef>, allow_values: Vec<Regex>) -> Engine {
+    pub fn with_rules(
+        rules: Vec<&'static RuleDef>,
+        allow_values: Vec<Regex>,
+        volume: Volume,
+    ) -> Engine {
         let mut words: Vec<&'static str> = Vec::new();
         let mut keyword_rules: Vec<Vec<u16>> = Vec::new();
         for (i, r) in rules.iter().enumerate() {
@@ -64,6 +78,10 @@ impl Engine {
         let keywords = AhoCorasickBuilder::new()
             .ascii_case_insensitive(true)
             .match_kind(MatchKind::Standard)
+            .kind(match volume {
+                Volume::Small => None,
+                Volume::Bulk => Some(AhoCorasickKind::DFA),
+            })
             .build(&words)
             .expect("keywords are plain strings");
         tracing::debug!(
@@ -261,7 +279,7 @@ fn dedup(mut v: Vec<RawMatch>) -> Vec<RawMatch> {
 /// line per problem; empty means every rule is right.
 pub fn check_rules(rules: &[&'static RuleDef]) -> Vec<String> {
     let mut problems = Vec::new();
-    let all = Engine::with_rules(rules.to_vec(), Vec::new());
+    let all = Engine::with_rules(rules.to_vec(), Vec::new(), Volume::Small);
     for (i, rule) in rules.iter().enumerate() {
         if let Err(e) = compile(rule) {
             problems.push(format!("{}: pattern does not compile: {e}", rule.id));
@@ -328,7 +346,7 @@ mod tests {
 
     #[test]
     fn patterns_compile_lazily() {
-        let e = Engine::new(&[], Vec::new());
+        let e = Engine::new(&[], Vec::new(), Volume::Small);
         assert!(e.compiled.iter().all(|c| c.get().is_none()));
         let _ = e.scan(b"nothing to see here", b"a.txt");
         assert!(

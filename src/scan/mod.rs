@@ -19,6 +19,7 @@ use sha2::{Digest, Sha256};
 
 use crate::git::text_path;
 use crate::policy::Policy;
+pub use engine::Volume;
 use engine::{Engine, RawMatch};
 
 /// Files larger than this are skipped with a warning unless the policy says otherwise.
@@ -130,10 +131,14 @@ pub struct Scanner {
 }
 
 impl Scanner {
-    pub fn new(policy: &Policy, ignore: HashSet<String>) -> anyhow::Result<Scanner> {
+    pub fn new(
+        policy: &Policy,
+        ignore: HashSet<String>,
+        volume: Volume,
+    ) -> anyhow::Result<Scanner> {
         let scan = &policy.scan;
         Ok(Scanner {
-            engine: Engine::new(&scan.disable_rules, scan.allow_regex_set()?),
+            engine: Engine::new(&scan.disable_rules, scan.allow_regex_set()?, volume),
             allow_paths: scan.allow_path_set()?,
             ignore,
             max_file_size: scan.max_file_size.unwrap_or(DEFAULT_MAX_FILE_SIZE),

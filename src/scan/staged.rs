@@ -179,7 +179,7 @@ pub fn scan_staged(repo: &Repo) -> anyhow::Result<Staged> {
     let policy = policy?;
     let diff = diff?;
     let ignore = super::ignore_file::load(repo.work_tree.as_deref())?;
-    let scanner = Scanner::new(&policy, ignore)?;
+    let scanner = Scanner::new(&policy, ignore, super::Volume::Small)?;
     scanner
         .engine
         .precompile(diff.files.iter().map(|f| f.text.as_slice()));
