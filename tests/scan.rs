@@ -607,3 +607,32 @@ fn rules_check_passes_and_list_counts_rules() {
         .count();
     assert!(specific >= 150, "{specific}");
 }
+
+/// On a terminal the report is coloured, unless `NO_COLOR` is set. `script` gives the
+/// command a real pseudo-terminal (util-linux; `.ci/run` installs it).
+#[test]
+fn colour_on_a_terminal_and_never_with_no_color() {
+    let env = Env::new();
+    let repo = env.init_repo("r");
+    repo.write("k.txt", format!("{}\n", secrets::github_pat("colour")));
+    repo.git(&["add", "."]);
+    let under_tty = |no_color: bool| {
+        let mut c = repo.env.cmd("script", &repo.path);
+        c.args(["-qec", &format!("'{BIN}' scan staged"), "/dev/null"]);
+        c.env("TERM", "xterm");
+        if no_color {
+            c.env("NO_COLOR", "1");
+        }
+        Run::from(c.output().expect("run script"))
+    };
+    let coloured = under_tty(false);
+    assert_eq!(coloured.code, 1, "{}", coloured.all());
+    assert!(coloured.stdout.contains("\x1b["), "{:?}", coloured.stdout);
+    let plain = under_tty(true);
+    assert_eq!(plain.code, 1);
+    assert!(
+        plain.stdout.contains("k.txt:1:1") && !plain.stdout.contains("\x1b["),
+        "{:?}",
+        plain.stdout
+    );
+}
