@@ -245,6 +245,9 @@ fn incidents_cmd(since: Option<&str>, format: Format) -> anyhow::Result<Status> 
                 if let Some(p) = &i.path {
                     line.push_str(&format!(" {}", crate::git::display_path(p.as_bytes())));
                 }
+                if let (None, Some(d)) = (&i.rule, &i.detail) {
+                    line.push_str(&format!(" {d}"));
+                }
                 if let Some(a) = &i.assistant {
                     line.push_str(&format!(" assistant={a}"));
                 }
