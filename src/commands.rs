@@ -67,7 +67,7 @@ fn scan_cmd(target: ScanTarget) -> anyhow::Result<Status> {
                 ignore_file::load(top.as_deref())?,
                 scan::Volume::Bulk,
             )?;
-            let out = scan::path::scan_paths(&scanner, &paths, no_ignore)?;
+            let out = scan::path::scan_paths(&scanner, &paths, no_ignore, top.as_deref())?;
             let shown: Vec<String> = paths
                 .iter()
                 .map(|p| shell_word(&p.display().to_string()))

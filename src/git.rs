@@ -230,34 +230,58 @@ impl Repo {
         if oids.is_empty() {
             return Ok(Vec::new());
         }
-        let mut child = self.spawn(&["cat-file", "--batch"], Stdio::piped())?;
-        let mut stdin = child.stdin.take().expect("stdin piped");
-        let stdout = child.stdout.take().expect("stdout piped");
-        let mut reader = BufReader::new(stdout);
-        let mut results = Vec::with_capacity(oids.len());
-        for oid in oids {
-            writeln!(stdin, "{oid}")?;
-            stdin.flush()?;
-            let mut header = String::new();
-            reader.read_line(&mut header)?;
-            let parts: Vec<&str> = header.split_whitespace().collect();
-            if parts.len() != 3 {
-                results.push((0, None));
-                continue;
+        // Sizes first, so a huge blob is never read at all.
+        let list: Vec<u8> = oids
+            .iter()
+            .flat_map(|o| format!("{o}\n").into_bytes())
+            .collect();
+        let check = self.run_stdin(&["cat-file", "--batch-check"], Some(&list))?;
+        let sizes: Vec<Option<u64>> = String::from_utf8_lossy(&check)
+            .lines()
+            .map(|l| {
+                let parts: Vec<&str> = l.split_whitespace().collect();
+                (parts.len() == 3).then(|| parts[2].parse().ok()).flatten()
+            })
+            .collect();
+        let wanted: Vec<&String> = oids
+            .iter()
+            .zip(&sizes)
+            .filter(|(_, s)| s.is_some_and(|s| s <= max))
+            .map(|(o, _)| o)
+            .collect();
+        let mut contents: Vec<Vec<u8>> = Vec::with_capacity(wanted.len());
+        if !wanted.is_empty() {
+            let mut child = self.spawn(&["cat-file", "--batch"], Stdio::piped())?;
+            let mut stdin = child.stdin.take().expect("stdin piped");
+            let stdout = child.stdout.take().expect("stdout piped");
+            let mut reader = BufReader::new(stdout);
+            for oid in &wanted {
+                writeln!(stdin, "{oid}")?;
+                stdin.flush()?;
+                let mut header = String::new();
+                reader.read_line(&mut header)?;
+                let size: usize = header
+                    .split_whitespace()
+                    .nth(2)
+                    .and_then(|s| s.parse().ok())
+                    .unwrap_or(0);
+                let mut buf = vec![0u8; size + 1];
+                reader.read_exact(&mut buf)?;
+                buf.pop();
+                contents.push(buf);
             }
-            let size: u64 = parts[2].parse().unwrap_or(0);
-            let mut buf = vec![0u8; size as usize + 1];
-            reader.read_exact(&mut buf)?;
-            buf.pop();
-            if size > max {
-                results.push((size, None));
-            } else {
-                results.push((size, Some(buf)));
-            }
+            drop(stdin);
+            let _ = child.wait();
         }
-        drop(stdin);
-        let _ = child.wait();
-        Ok(results)
+        let mut contents = contents.into_iter();
+        Ok(sizes
+            .into_iter()
+            .map(|s| match s {
+                Some(size) if size <= max => (size, contents.next()),
+                Some(size) => (size, None),
+                None => (0, None),
+            })
+            .collect())
     }
 }
 
@@ -826,6 +850,51 @@ mod tests {
         assert_eq!(unquote(b"\"a\\nb.txt\""), b"a\nb.txt");
         assert_eq!(unquote(b"\"caf\\303\\251\""), "café".as_bytes());
         assert_eq!(unquote(b"\"q\\\"uote\\\\\""), b"q\"uote\\");
+    }
+
+    /// Runs git in `dir` for a test, hermetic enough: no user or system configuration.
+    fn test_git(dir: &Path, args: &[&str]) {
+        let out = Command::new("git")
+            .current_dir(dir)
+            .args(["-c", "user.name=T", "-c", "user.email=t@example.org"])
+            .args(args)
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .env("GIT_CONFIG_GLOBAL", "/dev/null")
+            .env_remove("GIT_DIR")
+            .env_remove("GIT_WORK_TREE")
+            .env_remove("GIT_INDEX_FILE")
+            .env_remove("GIT_COMMON_DIR")
+            .output()
+            .expect("git runs");
+        assert!(out.status.success(), "git {args:?}: {out:?}");
+    }
+
+    #[test]
+    fn git_dirs_fast_agree_with_git() {
+        if std::env::var_os("GIT_DIR").is_some() || std::env::var_os("GIT_COMMON_DIR").is_some() {
+            return; // run from inside a hook: git's answer is the environment's
+        }
+        let d = tempfile::tempdir().expect("tmp");
+        let main = d.path().join("main");
+        std::fs::create_dir(&main).expect("mkdir");
+        test_git(&main, &["init", "-q"]);
+        test_git(&main, &["commit", "-q", "--allow-empty", "-m", "x"]);
+        test_git(&main, &["worktree", "add", "-q", "../linked"]);
+        let canon = |p: PathBuf| std::fs::canonicalize(&p).unwrap_or(p);
+        for top in [main.clone(), d.path().join("linked")] {
+            let repo = Repo {
+                cwd: top.clone(),
+                work_tree: Some(top.clone()),
+            };
+            let (gd, cd) = repo.git_dirs().expect("git says");
+            let (fgd, fcd) = repo.git_dirs_fast().expect("layout says");
+            assert_eq!(canon(fgd), canon(gd), "git dir of {}", top.display());
+            assert_eq!(canon(fcd), canon(cd), "common dir of {}", top.display());
+        }
+        assert!(
+            d.path().join("linked").join(".git").is_file(),
+            "a linked worktree has a .git file"
+        );
     }
 
     #[test]

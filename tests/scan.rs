@@ -636,3 +636,73 @@ fn colour_on_a_terminal_and_never_with_no_color() {
         plain.stdout
     );
 }
+
+#[test]
+fn scan_range_sees_the_root_commit_whatever_log_show_root_says() {
+    let env = Env::new();
+    let repo = env.init_repo("r");
+    repo.write("a.txt", format!("{}\n", secrets::github_pat("root-commit")));
+    repo.commit_all("root");
+    repo.write("b.txt", "two\n");
+    repo.commit_all("two");
+    // A user setting that hides the root commit's patch from `git log -p`.
+    repo.git(&["config", "log.showRoot", "false"]);
+    let run = repo.run(&["scan", "range", "--all", "--format", "json"]);
+    assert_eq!(run.code, 1, "{}", run.all());
+    assert_eq!(paths(&run), vec!["a.txt"]);
+}
+
+#[test]
+fn scan_path_names_files_from_the_repository_top_wherever_it_runs() {
+    let env = Env::new();
+    let repo = env.init_repo("r");
+    repo.write(
+        ".vouchsafe.toml",
+        "[scan]\nallow_paths = [\"fixtures/**\"]\n",
+    );
+    repo.commit_all("policy");
+    repo.write(
+        "src/app/k.txt",
+        format!("{}\n", secrets::github_pat("path-top")),
+    );
+    repo.write(
+        "fixtures/f.txt",
+        format!("{}\n", secrets::github_pat("path-fixture")),
+    );
+    repo.git(&["add", "src"]);
+    let staged = repo.run(&["scan", "staged", "--format", "json"]);
+    assert_eq!(paths(&staged), vec!["src/app/k.txt"]);
+    let fp = findings(&staged)[0]["fingerprint"].clone();
+    let sub = repo.path.join("src");
+    let in_sub = |args: &[&str]| {
+        Run::from(
+            repo.vouchsafe()
+                .current_dir(&sub)
+                .args(args)
+                .output()
+                .expect("run vouchsafe"),
+        )
+    };
+    let top = repo.path.to_str().expect("utf8 temp dir").to_string();
+    for args in [
+        vec!["scan", "path", ".", "../fixtures", "--format", "json"],
+        vec!["scan", "path", top.as_str(), "--format", "json"],
+        vec!["scan", "path", "./app/../app/k.txt", "--format", "json"],
+    ] {
+        let run = in_sub(&args);
+        assert_eq!(run.code, 1, "{args:?}: {}", run.all());
+        assert_eq!(paths(&run), vec!["src/app/k.txt"], "{args:?}");
+        assert_eq!(findings(&run)[0]["fingerprint"], fp, "{args:?}");
+    }
+    let sarif = in_sub(&["scan", "path", ".", "--format", "sarif"]);
+    assert_eq!(
+        sarif.json()["runs"][0]["results"][0]["locations"][0]["physicalLocation"]
+            ["artifactLocation"]["uri"],
+        "src/app/k.txt"
+    );
+    // What `--add-to-ignore` writes from a subdirectory allows it everywhere.
+    let add = in_sub(&["scan", "path", ".", "--add-to-ignore"]);
+    assert_eq!(add.code, 0, "{}", add.all());
+    assert_eq!(repo.run(&["scan", "staged"]).code, 0);
+    assert_eq!(repo.run(&["scan", "path", "."]).code, 0);
+}

@@ -62,6 +62,7 @@ pub fn sarif(out: &Outcome) -> Value {
                 "version": env!("CARGO_PKG_VERSION"),
                 "rules": rules
             }},
+            "columnKind": "unicodeCodePoints",
             "originalUriBaseIds": { "%SRCROOT%": { "description": { "text": "The repository root" } } },
             "results": results
         }]

@@ -167,6 +167,8 @@ impl Engine {
             return Vec::new();
         }
         let lock_file = filter::is_lock_file(path);
+        // Looked for on each match's line only when the chunk holds it at all.
+        let any_allow = filter::contains(text, ALLOW_MARKER);
         let mut out: Vec<RawMatch> = Vec::new();
         for (i, _) in hit.iter().enumerate().filter(|(_, h)| **h) {
             let rule = self.rules[i];
@@ -182,7 +184,7 @@ impl Engine {
                 if !self.accept(rule, c, secret) {
                     continue;
                 }
-                if line_allows(text, m.start(), m.end()) {
+                if any_allow && line_allows(text, m.start(), m.end()) {
                     continue;
                 }
                 out.push(RawMatch {
@@ -246,11 +248,13 @@ fn compile(rule: &RuleDef) -> Result<Compiled, regex::Error> {
     Ok(Compiled { re, group, allow })
 }
 
+const ALLOW_MARKER: &[u8] = b"vouchsafe:allow";
+
 /// True when the line (or any line) the secret spans carries `vouchsafe:allow`.
 fn line_allows(text: &[u8], start: usize, end: usize) -> bool {
     let ls = memchr::memrchr(b'\n', &text[..start]).map_or(0, |p| p + 1);
     let le = memchr::memchr(b'\n', &text[end..]).map_or(text.len(), |p| end + p);
-    filter::contains(&text[ls..le], b"vouchsafe:allow")
+    filter::contains(&text[ls..le], ALLOW_MARKER)
 }
 
 /// One finding per place: a generic rule yields to a specific one on overlapping
@@ -262,13 +266,15 @@ fn dedup(mut v: Vec<RawMatch>) -> Vec<RawMatch> {
     v.sort_by_key(|m| (m.start, m.rule.generic, std::cmp::Reverse(m.end)));
     let mut out: Vec<RawMatch> = Vec::with_capacity(v.len());
     for m in v {
-        let overlaps = |o: &RawMatch| o.start < m.end && m.start < o.end;
-        if let Some(pos) = out.iter().position(overlaps) {
-            let o = &out[pos];
-            if o.rule.generic && !m.rule.generic {
-                out[pos] = m;
+        // `out` is sorted and its spans do not overlap, and `m` starts at or after
+        // each of them: only the last can overlap it.
+        if let Some(o) = out.last_mut() {
+            if o.start < m.end && m.start < o.end {
+                if o.rule.generic && !m.rule.generic {
+                    *o = m;
+                }
+                continue;
             }
-            continue;
         }
         out.push(m);
     }
@@ -342,6 +348,35 @@ mod tests {
         let generic = RULES.iter().filter(|r| r.generic).count();
         assert!(specific >= 150, "only {specific} provider-specific rules");
         assert!(generic >= 4, "only {generic} generic rules");
+    }
+
+    #[test]
+    fn dedup_keeps_every_specific_finding_and_one_per_place() {
+        let g = RULES.iter().find(|r| r.generic).expect("a generic rule");
+        let s = RULES.iter().find(|r| !r.generic).expect("a specific rule");
+        let m = |rule, start, end| RawMatch { rule, start, end };
+        let out = dedup(vec![
+            m(s, 30, 40),
+            m(g, 0, 100),
+            m(s, 10, 20),
+            m(g, 150, 160),
+            m(g, 155, 170),
+            m(s, 200, 205),
+            m(s, 200, 210),
+        ]);
+        let got: Vec<(bool, usize, usize)> = out
+            .iter()
+            .map(|m| (m.rule.generic, m.start, m.end))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                (false, 10, 20),
+                (false, 30, 40),
+                (true, 150, 160),
+                (false, 200, 210)
+            ]
+        );
     }
 
     #[test]

@@ -38,12 +38,17 @@ pub fn load(top: Option<&Path>) -> anyhow::Result<HashSet<String>> {
 /// rule and place, never the secret. Returns how many were added.
 pub fn add(top: &Path, findings: &[Finding]) -> anyhow::Result<usize> {
     let p = top.join(FILE_NAME);
-    let existing = std::fs::read_to_string(&p).unwrap_or_default();
-    let known = parse(&existing);
-    let mut text = existing.clone();
-    if text.is_empty() {
+    // Kept byte for byte: a file that cannot be read is an error, never overwritten.
+    let existing = match std::fs::read(&p) {
+        Ok(bytes) => bytes,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
+        Err(e) => return Err(e).with_context(|| format!("reading {}", p.display())),
+    };
+    let known = parse(&String::from_utf8_lossy(&existing));
+    let mut text = String::new();
+    if existing.is_empty() {
         text.push_str("# Findings that are not secrets, by fingerprint (vouchsafe scan ... --add-to-ignore).\n");
-    } else if !text.ends_with('\n') {
+    } else if !existing.ends_with(b"\n") {
         text.push('\n');
     }
     let mut added = 0;
@@ -59,9 +64,44 @@ pub fn add(top: &Path, findings: &[Finding]) -> anyhow::Result<usize> {
     if added > 0 {
         let mut tmp = tempfile::NamedTempFile::new_in(top)
             .context("creating a temporary file next to .vouchsafeignore")?;
+        tmp.write_all(&existing)?;
         tmp.write_all(text.as_bytes())?;
         tmp.persist(&p)
             .with_context(|| format!("writing {}", p.display()))?;
     }
     Ok(added)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn adding_keeps_what_the_file_held_even_when_it_is_not_utf8() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let old = "a".repeat(64);
+        let mut existing = format!("{old}  # caf").into_bytes();
+        existing.extend_from_slice(b"\xe9 fixture\n");
+        std::fs::write(dir.path().join(FILE_NAME), &existing).expect("write");
+        let f = Finding {
+            rule_id: "github-pat",
+            description: "d",
+            path: "x.txt".into(),
+            path_bytes: b"x.txt".to_vec(),
+            line: 1,
+            column: 1,
+            secret_redacted: "…[40 chars]".into(),
+            fingerprint: "b".repeat(64),
+            commit: None,
+        };
+        assert_eq!(add(dir.path(), &[f]).expect("add"), 1);
+        let after = std::fs::read(dir.path().join(FILE_NAME)).expect("read");
+        assert!(
+            after.starts_with(&existing),
+            "{}",
+            String::from_utf8_lossy(&after)
+        );
+        let known = load(Some(dir.path())).expect("load");
+        assert!(known.contains(&old) && known.contains(&"b".repeat(64)));
+    }
 }

@@ -159,8 +159,9 @@ impl Scanner {
         out: &mut Outcome,
     ) {
         out.bytes_scanned += text.len() as u64;
+        let mut cursor = Cursor::default();
         for m in self.engine.scan(text, path) {
-            let f = finding(&m, text, path, &lines, commit);
+            let f = finding(&m, text, path, &lines, commit, &mut cursor);
             if self.ignore.contains(&f.fingerprint) {
                 out.ignored += 1;
                 continue;
@@ -170,20 +171,55 @@ impl Scanner {
     }
 }
 
+/// Where the previous finding of a chunk is. The engine returns findings in order of
+/// offset, so each line and column is counted on from there rather than from the
+/// start of the chunk or line: many findings on one long line (minified code, a
+/// data file) stay linear.
+struct Cursor {
+    offset: usize,
+    line: u32,
+    line_start: usize,
+    column: u32,
+}
+
+impl Default for Cursor {
+    fn default() -> Cursor {
+        Cursor {
+            offset: 0,
+            line: 1,
+            line_start: 0,
+            column: 1,
+        }
+    }
+}
+
+/// Characters in `bytes` as `String::from_utf8_lossy` would make them.
+fn char_count(bytes: &[u8]) -> u32 {
+    bytes
+        .utf8_chunks()
+        .map(|c| c.valid().chars().count() + usize::from(!c.invalid().is_empty()))
+        .sum::<usize>() as u32
+}
+
 fn finding(
     m: &RawMatch,
     text: &[u8],
     path: &[u8],
     lines: &Lines<'_>,
     commit: Option<&str>,
+    cursor: &mut Cursor,
 ) -> Finding {
     let secret = &text[m.start..m.end];
+    if m.start < cursor.offset {
+        *cursor = Cursor::default();
+    }
     let (line, line_start) = match lines {
         Lines::Whole => {
-            let before = &text[..m.start];
-            let n = memchr::memchr_iter(b'\n', before).count() as u32 + 1;
-            let ls = memchr::memrchr(b'\n', before).map_or(0, |p| p + 1);
-            (n, ls)
+            let between = &text[cursor.offset..m.start];
+            let n = memchr::memchr_iter(b'\n', between).count() as u32;
+            let ls = memchr::memrchr(b'\n', between)
+                .map_or(cursor.line_start, |p| cursor.offset + p + 1);
+            (cursor.line + n, ls)
         }
         Lines::Added(map) => {
             let i = map
@@ -192,10 +228,17 @@ fn finding(
             map.get(i).map_or((1, 0), |(off, ln)| (*ln, *off))
         }
     };
-    let column = String::from_utf8_lossy(&text[line_start..m.start])
-        .chars()
-        .count() as u32
-        + 1;
+    let column = if line_start == cursor.line_start && line_start <= cursor.offset {
+        cursor.column + char_count(&text[cursor.offset..m.start])
+    } else {
+        char_count(&text[line_start..m.start]) + 1
+    };
+    *cursor = Cursor {
+        offset: m.start,
+        line,
+        line_start,
+        column,
+    };
     Finding {
         rule_id: m.rule.id,
         description: m.rule.description,
@@ -262,6 +305,66 @@ mod tests {
         let r = redact(b"ghp_Qw3rTy7uI9oPaS2dF4gH6jK8lZxCvB0x1y2z");
         assert_eq!(r, "ghp_…[40 chars]");
         assert_eq!(redact(b"hunter2!"), "…[8 chars]");
+    }
+
+    /// Line and column the slow, obvious way: count from the start of the chunk.
+    fn naive(text: &[u8], start: usize, lines: &Lines<'_>) -> (u32, u32) {
+        let (line, ls) = match lines {
+            Lines::Whole => (
+                text[..start].iter().filter(|&&b| b == b'\n').count() as u32 + 1,
+                text[..start]
+                    .iter()
+                    .rposition(|&b| b == b'\n')
+                    .map_or(0, |p| p + 1),
+            ),
+            Lines::Added(map) => {
+                let (off, ln) = map
+                    .iter()
+                    .rev()
+                    .find(|(off, _)| *off <= start)
+                    .expect("line");
+                (*ln, *off)
+            }
+        };
+        let col = String::from_utf8_lossy(&text[ls..start]).chars().count() as u32 + 1;
+        (line, col)
+    }
+
+    #[test]
+    fn many_findings_on_a_line_get_the_right_columns() {
+        let mut bytes = "é ab X1 😀 X2 ".as_bytes().to_vec();
+        bytes.extend_from_slice(b"\xff X3\ncaf\xc3\xa9 X4 X5\n\nX6\n");
+        let starts: Vec<usize> = bytes
+            .windows(2)
+            .enumerate()
+            .filter(|(_, w)| w[0] == b'X')
+            .map(|(i, _)| i)
+            .collect();
+        let rule = &rules::RULES[0];
+        let added = [
+            (0usize, 7u32),
+            (bytes.iter().position(|&b| b == b'\n').expect("nl") + 1, 9),
+        ];
+        for lines in [Lines::Whole, Lines::Added(&added)] {
+            let mut cursor = Cursor::default();
+            for &s in &starts {
+                let m = RawMatch {
+                    rule,
+                    start: s,
+                    end: s + 2,
+                };
+                let f = finding(&m, &bytes, b"p", &lines, None, &mut cursor);
+                assert_eq!((f.line, f.column), naive(&bytes, s, &lines), "offset {s}");
+            }
+            // Out of order: counted again from the start.
+            let m = RawMatch {
+                rule,
+                start: starts[1],
+                end: starts[1] + 2,
+            };
+            let f = finding(&m, &bytes, b"p", &lines, None, &mut cursor);
+            assert_eq!((f.line, f.column), naive(&bytes, starts[1], &lines));
+        }
     }
 
     #[test]

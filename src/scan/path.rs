@@ -1,7 +1,10 @@
 //! `scan path`: files and directories on disk, walked in parallel, honouring
 //! `.gitignore` (and `.ignore`) unless told not to. Symlinks are not followed.
+//! Files under `top` (the work tree, where `.vouchsafeignore` lives) are named from
+//! there, as `scan staged` names them, wherever the command runs and however the
+//! paths were written: fingerprints, policy `allow_paths` and SARIF URIs depend on it.
 
-use std::path::PathBuf;
+use std::path::{Component, Path, PathBuf};
 use std::sync::Mutex;
 
 use ignore::{WalkBuilder, WalkState};
@@ -14,7 +17,9 @@ pub fn scan_paths(
     scanner: &Scanner,
     paths: &[PathBuf],
     no_ignore: bool,
+    top: Option<&Path>,
 ) -> anyhow::Result<Outcome> {
+    let cwd = std::env::current_dir().ok();
     for p in paths {
         if std::fs::symlink_metadata(p).is_err() {
             anyhow::bail!("{}: no such file or directory", p.display());
@@ -38,6 +43,7 @@ pub fn scan_paths(
     let total = Mutex::new(Outcome::default());
     builder.build_parallel().run(|| {
         let total = &total;
+        let cwd = cwd.as_deref();
         let mut local = Outcome::default();
         // Each worker flushes its outcome when it is dropped (end of the walk).
         struct Flush<'a> {
@@ -67,7 +73,13 @@ pub fn scan_paths(
                 return WalkState::Continue;
             }
             let path = entry.path();
-            let rel = path.strip_prefix("./").unwrap_or(path);
+            let rel = match (cwd, top) {
+                (Some(cwd), Some(top)) => from_top(path, cwd, top),
+                _ => None,
+            };
+            let rel = rel
+                .as_deref()
+                .unwrap_or_else(|| path.strip_prefix("./").unwrap_or(path));
             let pbytes = os_bytes(rel.as_os_str());
             let skip = |reason| Skipped::new(&pbytes, reason, None);
             if scanner.path_allowed(&pbytes) {
@@ -98,4 +110,41 @@ pub fn scan_paths(
     let mut out = total.into_inner().expect("no worker panicked");
     out.sort();
     Ok(out)
+}
+
+/// `path` (relative to `cwd`, or absolute) relative to `top`, with `.` and `..`
+/// resolved by name; `None` when it is not under `top`.
+fn from_top(path: &Path, cwd: &Path, top: &Path) -> Option<PathBuf> {
+    let mut abs = PathBuf::new();
+    for c in cwd.join(path).components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                abs.pop();
+            }
+            c => abs.push(c),
+        }
+    }
+    let rel = abs.strip_prefix(top).ok()?;
+    (!rel.as_os_str().is_empty()).then(|| rel.to_path_buf())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_are_named_from_the_top() {
+        let top = Path::new("/r");
+        let f = |p: &str, cwd: &str| from_top(Path::new(p), Path::new(cwd), top);
+        assert_eq!(f("./a/b.txt", "/r"), Some(PathBuf::from("a/b.txt")));
+        assert_eq!(f("b.txt", "/r/a"), Some(PathBuf::from("a/b.txt")));
+        assert_eq!(f("../c/./d.txt", "/r/a"), Some(PathBuf::from("c/d.txt")));
+        assert_eq!(
+            f("/r/a/b.txt", "/elsewhere"),
+            Some(PathBuf::from("a/b.txt"))
+        );
+        assert_eq!(f("../x.txt", "/r"), None);
+        assert_eq!(f("/rr/x.txt", "/r"), None);
+    }
 }

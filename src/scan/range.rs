@@ -14,8 +14,15 @@ use super::{Outcome, Scanner};
 use crate::git::Repo;
 
 /// `git log` over commit ids on stdin, each commit's patch after a `NUL<sha>` line.
+/// `--root`: a root commit's patch is shown whatever the user's `log.showRoot` says.
 fn log_args() -> Vec<&'static str> {
-    let mut a = vec!["log", "--no-walk=unsorted", "--stdin", "--format=%x00%H"];
+    let mut a = vec![
+        "log",
+        "--no-walk=unsorted",
+        "--stdin",
+        "--root",
+        "--format=%x00%H",
+    ];
     a.extend_from_slice(super::diff::PATCH_ARGS);
     a
 }
