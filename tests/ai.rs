@@ -1261,9 +1261,8 @@ fn placement_matches_git_interpret_trailers_on_raw_messages() {
 
 #[test]
 fn the_readme_lists_every_assistant_in_the_registry() {
-    let docs =
-        std::fs::read_to_string(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("README.md"))
-            .expect("README.md");
+    let docs = std::fs::read_to_string(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("README.md"))
+        .expect("README.md");
     for a in registry_files() {
         assert!(
             docs.contains(&format!("| `{}` |", a.id)),

@@ -15,7 +15,6 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 
 use super::trailers::Format;
-use crate::git::Repo;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Cleanup {
@@ -24,6 +23,10 @@ pub enum Cleanup {
     Verbatim,
     Scissors,
 }
+
+/// The configuration [`MessageConfig`] reads (`git config --get-regexp`).
+pub const CONFIG_RE: &str =
+    r"^(core\.comment(char|string)|commit\.(cleanup|template)|trailer\..*)$";
 
 /// What the configuration says about messages, read with one `git config` call.
 #[derive(Debug, Clone, Default)]
@@ -38,10 +41,10 @@ pub struct MessageConfig {
 }
 
 impl MessageConfig {
-    pub fn read(repo: &Repo) -> anyhow::Result<MessageConfig> {
-        let entries = repo.config_regexp(
-            r"^(core\.comment(char|string)|commit\.(cleanup|template)|trailer\..*)$",
-        )?;
+    /// From `git config -z --get-regexp` entries (`Repo::config_regexp`) of a pattern
+    /// that takes in at least [`CONFIG_RE`] (other keys are passed over), so that one
+    /// git call serves this and the attestation's configuration (the commit hooks).
+    pub fn from_entries(entries: Vec<(String, Vec<u8>)>) -> MessageConfig {
         let mut c = MessageConfig::default();
         for (key, value) in entries {
             match key.as_str() {
@@ -73,7 +76,7 @@ impl MessageConfig {
                 }
             }
         }
-        Ok(c)
+        c
     }
 
     /// The cleanup git will apply, given whether an editor is used.

@@ -3,9 +3,11 @@
 //! replacing any old one). Runs last in the hook, after the trailers of the other
 //! steps are in the message.
 //!
-//! The git calls run in parallel (config, HEAD and its parents, `write-tree`), then one
-//! `diff-tree | patch-id` pipeline; the key is read only after that, and the keychain
-//! or ssh-agent only when the key needs them.
+//! The git reads (`write-tree`, and the staged patch id or HEAD and its parents) run in
+//! parallel, and when a key is likely the commit-msg hook starts them alongside its own
+//! reads ([`prefetch_if_likely`]); the configuration comes from the hook's one `git
+//! config` call. The key is read only after that, and the keychain or ssh-agent only
+//! when the key needs them.
 
 use std::io::Write;
 use std::path::Path;
@@ -21,7 +23,18 @@ use crate::policy::attestation::Require;
 use crate::policy::Policy;
 use crate::Status;
 
-const CONFIG_RE: &str = r"^(core\.commentchar|core\.commentstring|commit\.cleanup|user\.signingkey|gpg\.format|gpg\.ssh\.allowedsignersfile|user\.email|committer\.email)$";
+/// The configuration [`GitConfig`] reads (`git config --get-regexp`): these keys.
+pub const CONFIG_RE: &str = r"^(core\.commentchar|core\.commentstring|commit\.cleanup|user\.signingkey|gpg\.format|gpg\.ssh\.allowedsignersfile|user\.email|committer\.email)$";
+const CONFIG_KEYS: &[&str] = &[
+    "core.commentchar",
+    "core.commentstring",
+    "commit.cleanup",
+    "user.signingkey",
+    "gpg.format",
+    "gpg.ssh.allowedsignersfile",
+    "user.email",
+    "committer.email",
+];
 
 /// The empty tree, by hash length.
 pub fn empty_tree_for(tree: &str) -> &'static str {
@@ -45,6 +58,18 @@ impl GitConfig {
             .unwrap_or_default()
             .into_iter()
             .map(|(k, v)| (k, String::from_utf8_lossy(&v).into_owned()))
+            .collect();
+        GitConfig { values }
+    }
+
+    /// From `git config --get-regexp` entries of a pattern that takes in at least
+    /// [`CONFIG_RE`] (the keys it does not name are left out), so that one git call
+    /// can serve this and other readers.
+    pub fn from_entries(entries: &[(String, Vec<u8>)]) -> GitConfig {
+        let values = entries
+            .iter()
+            .filter(|(k, _)| CONFIG_KEYS.contains(&k.as_str()))
+            .map(|(k, v)| (k.clone(), String::from_utf8_lossy(v).into_owned()))
             .collect();
         GitConfig { values }
     }
@@ -133,6 +158,9 @@ struct Draft {
     /// computed alongside `write-tree` in the common case (not an amend, not a merge);
     /// `None` when not computed, or when it failed (HEAD is unborn).
     speculative: Option<Option<String>>,
+    /// For an `--amend`: the patch id of the index against HEAD's first parent, used
+    /// when that is the one parent (`None` as above; it fails for a root commit).
+    speculative_amend: Option<Option<String>>,
     author: String,
     signer: String,
     canonical: Vec<u8>,
@@ -152,42 +180,89 @@ const STAGED_PATCH: &[&str] = &[
     "--no-ext-diff",
     "--no-textconv",
     "--ita-invisible-in-index",
-    "HEAD",
-    "--",
 ];
 
-/// Reads what the payload needs with one round of git calls in parallel: config,
-/// `write-tree`, HEAD and its parents, and (the common case) the staged patch id.
-fn draft(repo: &Repo, raw: &[u8], config: Option<GitConfig>) -> anyhow::Result<Option<Draft>> {
+/// The verbatim patch id of the index against `base` (see [`STAGED_PATCH`]): `None`
+/// when git failed (no such commit), `Some(None)` for an empty change.
+fn staged_patch_id(repo: &Repo, base: &str) -> Option<Option<String>> {
+    let mut args = STAGED_PATCH.to_vec();
+    args.extend([base, "--"]);
+    repo.run_pipe(&args, None, &["patch-id", "--verbatim"])
+        .ok()
+        .map(|out| {
+            String::from_utf8_lossy(&out)
+                .split_whitespace()
+                .next()
+                .map(str::to_string)
+        })
+}
+
+/// HEAD and its parents (`None` on an unborn branch), as git read them.
+type HeadRead = crate::git::Result<Option<(String, Vec<String>)>>;
+
+/// The git reads of the payload that depend on neither the message nor the
+/// configuration, in one round of parallel calls: `write-tree`, and the staged patch id
+/// against HEAD (the common case: not an amend, not a merge), or HEAD with its parents
+/// (and for an amend the staged patch id against `HEAD^1`). The commit-msg hook starts
+/// them alongside its own reads when a key is likely ([`prefetch_if_likely`]): they
+/// depend on nothing the steps before the attestation do (they read the index and
+/// HEAD; `write-tree` stores the tree objects the commit will have).
+pub struct Prefetch {
+    /// Whether this is an `--amend`, from the process tree; `None` when unknown.
+    amend: Option<bool>,
+    tree: crate::git::Result<String>,
+    head: Option<HeadRead>,
+    speculative: Option<Option<String>>,
+    speculative_amend: Option<Option<String>>,
+    /// How long the reads took (for the debug log).
+    took: std::time::Duration,
+}
+
+/// [`Prefetch`], when a key may be found without git's configuration (see
+/// [`key_likely`]); `None` otherwise, and [`stamp`] decides after reading the config.
+pub fn prefetch_if_likely(repo: &Repo) -> Option<Prefetch> {
+    key_likely().then(|| prefetch(repo))
+}
+
+fn prefetch(repo: &Repo) -> Prefetch {
+    let t0 = std::time::Instant::now();
     let amend = super::amend::from_process_tree();
     let merging = !merge_heads(repo).is_empty();
     let speculate = amend == Some(false) && !merging;
-    let (config, head, tree, speculative) = std::thread::scope(|s| {
-        let config = match config {
-            Some(c) => s.spawn(move || c),
-            None => s.spawn(|| GitConfig::load(repo)),
-        };
+    // An amend of a commit with one parent (the usual case) changes what that parent
+    // has: its patch id is computed alongside too, against `HEAD^1`.
+    let speculate_amend = amend == Some(true) && !merging;
+    std::thread::scope(|s| {
         let head = (!speculate).then(|| s.spawn(|| repo.head_with_parents()));
-        let patch = speculate.then(|| {
-            s.spawn(|| {
-                repo.run_pipe(STAGED_PATCH, None, &["patch-id", "--verbatim"])
-                    .ok()
-                    .map(|out| {
-                        String::from_utf8_lossy(&out)
-                            .split_whitespace()
-                            .next()
-                            .map(str::to_string)
-                    })
-            })
-        });
+        let patch = speculate.then(|| s.spawn(|| staged_patch_id(repo, "HEAD")));
+        let patch_amend = speculate_amend.then(|| s.spawn(|| staged_patch_id(repo, "HEAD^1")));
         let tree = repo.write_tree();
-        (
-            config.join().unwrap_or_default(),
-            head.map(|h| h.join().unwrap_or(Ok(None))),
+        Prefetch {
+            amend,
             tree,
-            patch.and_then(|p| p.join().ok().flatten()),
-        )
-    });
+            head: head.map(|h| h.join().unwrap_or(Ok(None))),
+            speculative: patch.and_then(|p| p.join().ok().flatten()),
+            speculative_amend: patch_amend.and_then(|p| p.join().ok().flatten()),
+            took: t0.elapsed(),
+        }
+    })
+}
+
+/// Everything but the signature, from the configuration and the git reads.
+fn draft(
+    repo: &Repo,
+    raw: &[u8],
+    config: GitConfig,
+    pre: Prefetch,
+) -> anyhow::Result<Option<Draft>> {
+    let Prefetch {
+        amend,
+        tree,
+        head,
+        speculative,
+        speculative_amend,
+        ..
+    } = pre;
     let tree = tree.context("git write-tree (the tree this commit will have)")?;
     let head = head.transpose()?;
     let style = config.style();
@@ -211,6 +286,7 @@ fn draft(repo: &Repo, raw: &[u8], config: Option<GitConfig>) -> anyhow::Result<O
         head,
         amend,
         speculative,
+        speculative_amend,
         author,
         signer,
         canonical,
@@ -263,6 +339,13 @@ fn change(repo: &Repo, d: &Draft, raw: &[u8]) -> anyhow::Result<Change> {
     };
     if parents.len() > 1 {
         return Ok(Change::Merge(parents));
+    }
+    // Computed already for an amend (the process tree said so): HEAD's one parent,
+    // which `HEAD^1` named when it was computed.
+    if let (true, [_], Some(id)) = (amend, parents.as_slice(), &d.speculative_amend) {
+        return Ok(Change::Patch(
+            id.as_deref().and_then(unhex).unwrap_or_default(),
+        ));
     }
     let base = parents
         .first()
@@ -337,14 +420,23 @@ pub const SETUP_HINT: &str = "Set up a signing key with `vouchsafe key generate`
 
 /// The commit-msg step. Signs when a key is available; when not, blocks the commit if
 /// the policy requires an attestation for it, else lets it through unsigned.
-pub fn stamp(repo: &Repo, msg_file: &Path, policy: &Policy) -> anyhow::Result<Status> {
+///
+/// `config` is git's configuration as [`GitConfig`] reads it; `pre` the git reads the
+/// hook started early ([`prefetch_if_likely`]), made here when it did not.
+pub fn stamp(
+    repo: &Repo,
+    msg_file: &Path,
+    policy: &Policy,
+    config: GitConfig,
+    pre: Option<Prefetch>,
+) -> anyhow::Result<Status> {
     let t0 = std::time::Instant::now();
     let raw = std::fs::read(msg_file)
         .with_context(|| format!("reading the commit message {}", msg_file.display()))?;
-    // No key anywhere: decide from the policy without reading the tree.
-    let mut config = None;
-    if !key_likely() {
-        let c = GitConfig::load(repo);
+    // No key anywhere: decide from the policy without reading the tree. (A prefetch
+    // was made only because a key is likely.)
+    if pre.is_none() && !key_likely() {
+        let c = &config;
         let git_key = c
             .get("gpg.format")
             .is_some_and(|f| f.eq_ignore_ascii_case("ssh"))
@@ -358,13 +450,17 @@ pub fn stamp(repo: &Repo, msg_file: &Path, policy: &Policy) -> anyhow::Result<St
             let assisted = !message::trailers(&canonical, "Assisted-by").is_empty();
             return no_key(policy, assisted);
         }
-        config = Some(c);
     }
-    let Some(d) = draft(repo, &raw, config)? else {
+    let pre = match pre {
+        Some(p) => p,
+        None => prefetch(repo),
+    };
+    let took = pre.took;
+    let Some(d) = draft(repo, &raw, config, pre)? else {
         return Ok(Status::Ok);
     };
     tracing::debug!(
-        "attestation: tree, HEAD and config read in {:?}",
+        "attestation: tree and change read by git in {took:?}; draft ready at {:?}",
         t0.elapsed()
     );
     let rules = policy.attestation.clone();
@@ -482,4 +578,36 @@ fn write_atomically(path: &Path, data: &[u8]) -> anyhow::Result<()> {
     tmp.persist(path)
         .with_context(|| format!("replacing {}", path.display()))?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn config_keys_are_the_pattern() {
+        let re = regex::Regex::new(CONFIG_RE).expect("regex");
+        for k in CONFIG_KEYS {
+            assert!(re.is_match(k), "{k}");
+        }
+        assert_eq!(
+            CONFIG_RE,
+            format!(
+                "^({})$",
+                CONFIG_KEYS
+                    .iter()
+                    .map(|k| k.replace('.', r"\."))
+                    .collect::<Vec<_>>()
+                    .join("|")
+            )
+        );
+        let entries = vec![
+            ("user.email".to_string(), b"a@b".to_vec()),
+            ("trailer.sign.key".to_string(), b"Signed-off-by".to_vec()),
+            ("user.email".to_string(), b"c@d".to_vec()),
+        ];
+        let c = GitConfig::from_entries(&entries);
+        assert_eq!(c.values.len(), 2);
+        assert_eq!(c.get("user.email"), Some("c@d"));
+    }
 }

@@ -17,12 +17,17 @@ pub fn run() -> anyhow::Result<Status> {
 /// The gate under the name of the hook that runs it: `pre-commit`, or
 /// `prepare-commit-msg` when it stands in for a pre-commit that `--no-verify` skipped.
 pub fn run_gate(gate: &str) -> anyhow::Result<Status> {
+    let t0 = std::time::Instant::now();
     let repo = Repo::discover()?;
     let scan::staged::Staged {
         outcome: out,
         policy,
         digest,
     } = scan::staged::scan_staged(&repo)?;
+    tracing::debug!(
+        "{gate}: staged change read and scanned at {:?}",
+        t0.elapsed()
+    );
     let target = Target::new("the staged changes", "vouchsafe scan staged");
     let stderr = std::io::stderr();
     let color = report::use_color(stderr.is_terminal());
