@@ -30,7 +30,11 @@ if [ "$scope" = global ]; then
     chained=$(git rev-parse --path-format=absolute --git-common-dir 2>/dev/null)/hooks/$hook
   fi
 else
-  chained=$(dirname "$0")/$hook.vouchsafe-chained
+  # ${0%/*} rather than $(dirname "$0"): no extra process on every commit.
+  case $0 in
+    */*) chained=${0%/*}/$hook.vouchsafe-chained ;;
+    *) chained=./$hook.vouchsafe-chained ;;
+  esac
 fi
 # Only an executable file runs, as git itself would decide.
 run_chained=

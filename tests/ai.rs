@@ -32,6 +32,21 @@ fn fake_process(env: &Env, name: &str) -> PathBuf {
     p
 }
 
+/// Runs a command whose program may be a fresh copy from `fake_process`. Another
+/// test thread forking at the moment of the copy holds its write descriptor until it
+/// execs, and exec then fails with ETXTBSY ("Text file busy"): wait and retry.
+fn output_retrying(cmd: &mut std::process::Command) -> std::process::Output {
+    for _ in 0..100 {
+        match cmd.output() {
+            Err(e) if e.raw_os_error() == Some(26) => {
+                std::thread::sleep(std::time::Duration::from_millis(20))
+            }
+            other => return other.expect("run a fake process"),
+        }
+    }
+    panic!("the fake process stayed busy for 2 s")
+}
+
 /// `git <args>` run by a process named `process` (when given), with extra variables.
 fn git_as(repo: &Repo, vars: &[(&str, &str)], process: Option<&str>, args: &[&str]) -> Run {
     let mut cmd = match process {
@@ -51,7 +66,7 @@ fn git_as(repo: &Repo, vars: &[(&str, &str)], process: Option<&str>, args: &[&st
     for (k, v) in vars {
         cmd.env(k, v);
     }
-    Run::from(cmd.output().expect("run git"))
+    Run::from(output_retrying(&mut cmd))
 }
 
 /// Commits with the message in a file (exact bytes), allowing an empty change.
@@ -332,14 +347,13 @@ fn the_process_tree_alone_names_the_assistant() {
     let script = bin.join("cli.js");
     std::fs::write(&script, "git \"$@\"; exit $?\n").expect("script");
     let node = fake_process(&env, "node");
-    let out = env
-        .cmd(&node, &repo.path)
-        .arg(&script)
-        .args(["commit", "-q", "--allow-empty", "-m", "Via node"])
-        .env(ROOT_VAR, std::process::id().to_string())
-        .env("ANTHROPIC_MODEL", "claude-sonnet-4-5")
-        .output()
-        .expect("node");
+    let out = output_retrying(
+        env.cmd(&node, &repo.path)
+            .arg(&script)
+            .args(["commit", "-q", "--allow-empty", "-m", "Via node"])
+            .env(ROOT_VAR, std::process::id().to_string())
+            .env("ANTHROPIC_MODEL", "claude-sonnet-4-5"),
+    );
     assert!(
         out.status.success(),
         "{}",
@@ -357,19 +371,18 @@ fn two_assistants_nested_get_one_trailer_each_innermost_first() {
     let repo = setup(&env, "r");
     let outer = fake_process(&env, "claude");
     let inner = fake_process(&env, "codex");
-    let out = env
-        .cmd(&outer, &repo.path)
-        .args([
-            "-c",
-            "\"$1\" -c 'git commit -q --allow-empty -m Nested; exit $?'; exit $?",
-            "claude",
-        ])
-        .arg(&inner)
-        .env(ROOT_VAR, std::process::id().to_string())
-        .env("CLAUDECODE", "1")
-        .env("CODEX_THREAD_ID", "t-1")
-        .output()
-        .expect("nested");
+    let out = output_retrying(
+        env.cmd(&outer, &repo.path)
+            .args([
+                "-c",
+                "\"$1\" -c 'git commit -q --allow-empty -m Nested; exit $?'; exit $?",
+                "claude",
+            ])
+            .arg(&inner)
+            .env(ROOT_VAR, std::process::id().to_string())
+            .env("CLAUDECODE", "1")
+            .env("CODEX_THREAD_ID", "t-1"),
+    );
     assert!(
         out.status.success(),
         "{}",

@@ -166,20 +166,25 @@ pub struct Staged {
 
 /// The whole staged scan: the committed policy is read while git computes the diff.
 pub fn scan_staged(repo: &Repo) -> anyhow::Result<Staged> {
-    let (policy, diff) = std::thread::scope(|s| {
-        let policy = s.spawn(|| crate::policy::load_committed(repo));
+    let (loaded, diff) = std::thread::scope(|s| {
+        // The scanner is built as soon as the policy is in, while git still diffs.
+        let loaded = s.spawn(|| -> anyhow::Result<_> {
+            let policy = crate::policy::load_committed(repo)?;
+            let ignore = super::ignore_file::load(repo.work_tree.as_deref());
+            let scanner = ignore.and_then(|i| Scanner::new(&policy, i, super::Volume::Small));
+            Ok((policy, scanner))
+        });
         let diff = staged_diff(repo, super::DEFAULT_MAX_FILE_SIZE.max(1 << 26));
         (
-            policy
+            loaded
                 .join()
                 .unwrap_or_else(|_| Err(anyhow::anyhow!("policy loader panicked"))),
             diff,
         )
     });
-    let policy = policy?;
+    let (policy, scanner) = loaded?;
     let diff = diff?;
-    let ignore = super::ignore_file::load(repo.work_tree.as_deref())?;
-    let scanner = Scanner::new(&policy, ignore, super::Volume::Small)?;
+    let scanner = scanner?;
     scanner
         .engine
         .precompile(diff.files.iter().map(|f| f.text.as_slice()));
