@@ -1,6 +1,6 @@
 //! `vouchsafe policy init | show | check`.
 
-use crate::common::Env;
+use crate::common::{secrets, Env};
 
 #[test]
 fn init_writes_a_valid_commented_starter_and_does_not_overwrite() {
@@ -136,4 +136,53 @@ fn show_prints_the_committed_policy_not_the_working_tree() {
     let j = repo.run(&["policy", "show", "--format", "json"]).json();
     assert_eq!(j["agents"]["approved"][0], "cursor");
     assert_eq!(j["agents"]["contact"], "sec@example.org");
+}
+
+/// The user's own policy (`policy.toml` in vouchsafe's config directory) tightens
+/// the repository's and never loosens it.
+#[test]
+fn the_users_policy_can_only_tighten() {
+    let env = Env::new();
+    let home = env.path().join("vouchsafe-home");
+    std::fs::create_dir_all(&home).expect("home");
+    std::fs::write(
+        home.join("policy.toml"),
+        "[scan]\nallow_paths = [\"**\"]\n[agents]\napproved = [\"claude-code\"]\n",
+    )
+    .expect("user policy");
+    let repo = env.init_repo("r");
+    let run = repo.run(&["install"]);
+    assert_eq!(run.code, 0, "{}", run.all());
+    // The repository approves any assistant; the user's list narrows it.
+    let aider = repo
+        .git_cmd()
+        .env("VOUCHSAFE_AGENT", "aider")
+        .args(["commit", "-q", "--allow-empty", "-m", "with aider"])
+        .output()
+        .expect("commit");
+    assert!(
+        !aider.status.success(),
+        "{}",
+        String::from_utf8_lossy(&aider.stderr)
+    );
+    let claude = repo
+        .git_cmd()
+        .env("VOUCHSAFE_AGENT", "claude-code")
+        .args(["commit", "-q", "--allow-empty", "-m", "with claude"])
+        .output()
+        .expect("commit");
+    assert!(
+        claude.status.success(),
+        "{}",
+        String::from_utf8_lossy(&claude.stderr)
+    );
+    // The user's allow-list does not allow a secret.
+    repo.write("k.txt", format!("{}\n", secrets::github_pat("user-policy")));
+    repo.git(&["add", "."]);
+    assert_eq!(repo.run(&["scan", "staged"]).code, 1);
+    // A broken user policy is a clear error, not a silent pass.
+    std::fs::write(home.join("policy.toml"), "[agents\n").expect("broken");
+    let broken = repo.run(&["scan", "staged"]);
+    assert_eq!(broken.code, 2, "{}", broken.all());
+    assert!(broken.stderr.contains("policy.toml"), "{}", broken.stderr);
 }

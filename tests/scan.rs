@@ -706,3 +706,40 @@ fn scan_path_names_files_from_the_repository_top_wherever_it_runs() {
     assert_eq!(repo.run(&["scan", "staged"]).code, 0);
     assert_eq!(repo.run(&["scan", "path", "."]).code, 0);
 }
+
+/// A long history scan shows a progress bar on a terminal, and none with
+/// `--no-progress` or when the output is not a terminal.
+#[test]
+fn range_scans_show_progress_on_a_terminal() {
+    let env = Env::new();
+    let repo = env.init_repo("r");
+    for i in 0..120 {
+        repo.write("f.txt", format!("line {i}\n"));
+        repo.git(&["add", "."]);
+        repo.git(&["commit", "-q", "--no-verify", "-m", &format!("c{i}")]);
+    }
+    let under_tty = |extra: &str| {
+        let mut c = repo.env.cmd("script", &repo.path);
+        c.args([
+            "-qec",
+            &format!("'{BIN}' scan range --all {extra}"),
+            "/dev/null",
+        ]);
+        c.env("TERM", "xterm");
+        Run::from(c.output().expect("run script"))
+    };
+    let shown = under_tty("");
+    assert_eq!(shown.code, 0, "{}", shown.all());
+    assert!(
+        shown.stdout.contains("scanning commits"),
+        "{:?}",
+        shown.stdout
+    );
+    assert!(!under_tty("--no-progress")
+        .stdout
+        .contains("scanning commits"));
+    assert!(!repo
+        .run(&["scan", "range", "--all"])
+        .all()
+        .contains("scanning commits"));
+}

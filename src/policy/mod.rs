@@ -12,6 +12,7 @@ pub mod agents;
 pub mod attestation;
 pub mod command;
 pub mod incidents;
+pub mod user;
 
 pub use agents::AgentsPolicy;
 
@@ -91,16 +92,21 @@ pub fn parse(text: &str, origin: &str) -> anyhow::Result<Policy> {
     Ok(p)
 }
 
-/// The policy that judges the next commit: the one committed at HEAD. No HEAD, or
-/// no policy committed, is the default policy.
+/// The policy that judges the next commit: the one committed at HEAD (no HEAD, or
+/// no policy committed, is the default policy), made stricter by the user's own
+/// policy when there is one (`user`).
 pub fn load_committed(repo: &Repo) -> anyhow::Result<Policy> {
-    match repo.show_blob("HEAD", FILE_NAME)? {
+    let committed = match repo.show_blob("HEAD", FILE_NAME)? {
         Some(bytes) => {
             let text = String::from_utf8(bytes).context("HEAD:.vouchsafe.toml is not UTF-8")?;
-            parse(&text, "HEAD:.vouchsafe.toml").context("the committed policy is invalid; fix it in a commit made with `vouchsafe policy check` passing")
+            parse(&text, "HEAD:.vouchsafe.toml").context("the committed policy is invalid; fix it in a commit made with `vouchsafe policy check` passing")?
         }
-        None => Ok(Policy::default()),
-    }
+        None => Policy::default(),
+    };
+    Ok(match user::load()? {
+        Some(u) => user::tighten(committed, &u),
+        None => committed,
+    })
 }
 
 /// For scans outside a repository: `.vouchsafe.toml` in the current directory.
