@@ -485,14 +485,15 @@ fn repo_or_cwd() -> (Repo, bool) {
     }
 }
 
-fn principal(repo: &Repo, cfg: &GitConfig) -> Option<String> {
+/// The email the next commit's committer gets: the signer's principal.
+pub fn principal(repo: &Repo, cfg: &GitConfig) -> Option<String> {
     std::env::var("GIT_COMMITTER_EMAIL")
         .ok()
         .filter(|e| !e.is_empty())
         .or_else(|| {
             cfg.get("committer.email")
                 .or(cfg.get("user.email"))
-                .map(str::to_string)
+                .map(|e| e.trim().to_string())
         })
         .or_else(|| {
             repo.ident("GIT_COMMITTER_IDENT")

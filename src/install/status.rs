@@ -12,7 +12,7 @@ use super::shim::{self, GATED};
 use super::{paths, same_dir};
 use crate::attest::keys::{self, Inputs, Origin};
 use crate::attest::signers::Denial;
-use crate::attest::stamp::{email_of, key_inputs, GitConfig};
+use crate::attest::stamp::{key_inputs, GitConfig};
 use crate::attest::{agent, verify, NAMESPACE};
 use crate::git::{self, Repo};
 use crate::policy::attestation::Require;
@@ -370,7 +370,7 @@ fn signing(repo: &Repo, policy: Option<&Policy>, r: &mut Report) {
     let default = Policy::default();
     let p = policy.unwrap_or(&default);
     let cfg = GitConfig::load(repo);
-    let email = committer_email(repo, &cfg);
+    let email = crate::attest::cmd::principal(repo, &cfg);
     let key = match key_inputs(repo, &cfg, p, email.as_deref()) {
         Ok(inp) => match locked_key(&inp) {
             Some((public, origin)) => Key::Locked { public, origin },
@@ -604,25 +604,6 @@ fn locked_key(inp: &Inputs) -> Option<(PublicKey, Origin)> {
         return None;
     }
     Some((public, origin))
-}
-
-/// The email the next commit's committer gets: the signer's principal.
-fn committer_email(repo: &Repo, cfg: &GitConfig) -> Option<String> {
-    std::env::var("GIT_COMMITTER_EMAIL")
-        .ok()
-        .filter(|e| !e.is_empty())
-        .or_else(|| {
-            cfg.get("committer.email")
-                .or(cfg.get("user.email"))
-                .map(|e| e.trim().to_string())
-        })
-        .or_else(|| {
-            repo.ident("GIT_COMMITTER_IDENT")
-                .ok()
-                .flatten()
-                .as_deref()
-                .and_then(email_of)
-        })
 }
 
 /// What a shim runs before vouchsafe.
