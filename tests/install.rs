@@ -77,18 +77,6 @@ fn assert_blocked(r: &Run) {
     assert!(r.stderr.contains("github-pat"), "no report:\n{}", r.all());
 }
 
-fn bare_remote(env: &Env, name: &str) -> PathBuf {
-    let p = env.path().join(name);
-    let out = env
-        .cmd("git", env.path())
-        .args(["init", "-q", "--bare"])
-        .arg(&p)
-        .output()
-        .unwrap();
-    assert!(out.status.success());
-    p
-}
-
 #[test]
 fn fresh_repo_install_is_idempotent_and_uninstall_restores_exactly() {
     let env = Env::new();
@@ -262,7 +250,7 @@ fn non_executable_leftover_hook_is_kept_not_run_and_restored() {
 fn pre_push_chain_gets_the_same_stdin_and_the_gate_blocks() {
     let env = Env::new();
     let repo = env.init_repo("pusher");
-    let remote = bare_remote(&env, "remote.git");
+    let remote = env.bare_repo("remote.git");
     repo.git(&["remote", "add", "origin", remote.to_str().unwrap()]);
     write_hook(
         &hooks(&repo).join("pre-push"),
@@ -530,7 +518,7 @@ fn global_install_chains_each_repos_own_hooks_and_uninstall_restores_config() {
     b.write("y.txt", "y\n");
     b.git(&["add", "y.txt"]);
     ok(&commit(&b, &["-m", "y"]));
-    let remote = bare_remote(&env, "b-remote.git");
+    let remote = env.bare_repo("b-remote.git");
     ok(&Run::from(b.git_out(&[
         "push",
         "-q",

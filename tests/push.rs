@@ -16,18 +16,6 @@ fn hook(dir: &Path, name: &str, args: &str) {
     std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o755)).expect("chmod");
 }
 
-fn bare(env: &Env, name: &str) -> PathBuf {
-    let p = env.path().join(name);
-    let st = env
-        .cmd("git", env.path())
-        .args(["init", "-q", "--bare"])
-        .arg(&p)
-        .status()
-        .expect("git init --bare");
-    assert!(st.success());
-    p
-}
-
 fn remote_head(env: &Env, remote: &Path, branch: &str) -> Option<String> {
     let out = env
         .cmd("git", remote)
@@ -72,7 +60,7 @@ fn grep_dir(dir: &Path, needle: &str) -> Vec<PathBuf> {
 #[test]
 fn push_through_the_pre_push_hook_is_blocked_and_the_remote_does_not_move() {
     let env = Env::new();
-    let remote = bare(&env, "remote.git");
+    let remote = &env.bare_repo("remote.git");
     let repo = env.init_repo("r");
     hook(&repo.path.join(".git/hooks"), "pre-push", "\"$@\"");
     repo.git(&["remote", "add", "origin", remote.to_str().expect("utf8")]);
@@ -127,7 +115,7 @@ fn push_through_the_pre_push_hook_is_blocked_and_the_remote_does_not_move() {
 #[test]
 fn force_push_and_two_refs_at_once_check_only_what_leaves() {
     let env = Env::new();
-    let remote = bare(&env, "remote.git");
+    let remote = &env.bare_repo("remote.git");
     let repo = env.init_repo("r");
     hook(&repo.path.join(".git/hooks"), "pre-push", "\"$@\"");
     repo.git(&["remote", "add", "origin", remote.to_str().expect("utf8")]);
@@ -165,7 +153,7 @@ fn force_push_and_two_refs_at_once_check_only_what_leaves() {
 #[test]
 fn pre_receive_in_the_bare_remote_rejects_what_the_client_did_not_check() {
     let env = Env::new();
-    let remote = bare(&env, "server.git");
+    let remote = &env.bare_repo("server.git");
     hook(&remote.join("hooks"), "pre-receive", "");
     let repo = env.init_repo("r");
     repo.git(&["remote", "add", "origin", remote.to_str().expect("utf8")]);
@@ -292,7 +280,7 @@ fn attesting<'a>(env: &'a Env, require: &str, server: bool) -> (Repo<'a>, PathBu
         &["-t", "ed25519"],
         "",
     );
-    let remote = bare(env, "remote.git");
+    let remote = env.bare_repo("remote.git");
     if server {
         hook(&remote.join("hooks"), "pre-receive", "");
     }

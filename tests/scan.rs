@@ -535,13 +535,7 @@ fn commit_message_secrets_are_blocked_but_not_in_comments_or_the_verbose_diff() 
 #[test]
 fn pre_push_blocks_a_secret_committed_with_no_verify_and_the_remote_does_not_move() {
     let env = Env::new();
-    let remote = env.path().join("remote.git");
-    let st = env
-        .cmd("git", env.path())
-        .args(["init", "-q", "--bare", remote.to_str().expect("utf8")])
-        .status()
-        .expect("init bare");
-    assert!(st.success());
+    let remote = env.bare_repo("remote.git");
     let repo = env.init_repo("r");
     repo.git(&["remote", "add", "origin", remote.to_str().expect("utf8")]);
     repo.write("a.txt", "one\n");

@@ -53,6 +53,19 @@ impl Env {
         c
     }
 
+    /// A bare repository (a remote, or a server) under the test's directory.
+    pub fn bare_repo(&self, name: &str) -> PathBuf {
+        let p = self.path().join(name);
+        let st = self
+            .cmd("git", self.path())
+            .args(["init", "-q", "--bare"])
+            .arg(&p)
+            .status()
+            .expect("git init --bare");
+        assert!(st.success(), "git init --bare {}", p.display());
+        p
+    }
+
     pub fn init_repo(&self, name: &str) -> Repo<'_> {
         let path = self.path().join(name);
         std::fs::create_dir_all(&path).expect("repo dir");
