@@ -60,7 +60,7 @@ fn grep_dir(dir: &Path, needle: &str) -> Vec<PathBuf> {
 #[test]
 fn push_through_the_pre_push_hook_is_blocked_and_the_remote_does_not_move() {
     let env = Env::new();
-    let remote = &env.bare_repo("remote.git");
+    let remote = env.bare_repo("remote.git");
     let repo = env.init_repo("r");
     hook(&repo.path.join(".git/hooks"), "pre-push", "\"$@\"");
     repo.git(&["remote", "add", "origin", remote.to_str().expect("utf8")]);
@@ -115,7 +115,7 @@ fn push_through_the_pre_push_hook_is_blocked_and_the_remote_does_not_move() {
 #[test]
 fn force_push_and_two_refs_at_once_check_only_what_leaves() {
     let env = Env::new();
-    let remote = &env.bare_repo("remote.git");
+    let remote = env.bare_repo("remote.git");
     let repo = env.init_repo("r");
     hook(&repo.path.join(".git/hooks"), "pre-push", "\"$@\"");
     repo.git(&["remote", "add", "origin", remote.to_str().expect("utf8")]);
@@ -153,7 +153,7 @@ fn force_push_and_two_refs_at_once_check_only_what_leaves() {
 #[test]
 fn pre_receive_in_the_bare_remote_rejects_what_the_client_did_not_check() {
     let env = Env::new();
-    let remote = &env.bare_repo("server.git");
+    let remote = env.bare_repo("server.git");
     hook(&remote.join("hooks"), "pre-receive", "");
     let repo = env.init_repo("r");
     repo.git(&["remote", "add", "origin", remote.to_str().expect("utf8")]);
