@@ -737,3 +737,39 @@ fn range_scans_show_progress_on_a_terminal() {
         .all()
         .contains("scanning commits"));
 }
+
+/// Added lines from different hunks are not neighbours: a key header added in one
+/// place and base64 added elsewhere in the file is no private key, while the same
+/// lines added together are.
+#[test]
+fn multi_line_rules_do_not_join_separate_hunks() {
+    let env = Env::new();
+    let repo = env.init_repo("r");
+    let filler: Vec<String> = (0..30).map(|i| format!("filler line {i}")).collect();
+    repo.write("notes.txt", filler.join("\n") + "\n");
+    repo.commit_all("base");
+    // Made-up base64 of the right shape, built at run time.
+    let body: String = (0..64)
+        .map(|i| (b'A' + ((i * 7 + 3) % 26) as u8) as char)
+        .collect::<String>()
+        + "9+/x";
+    let mut lines = filler.clone();
+    lines[2] = "-----BEGIN RSA PRIVATE KEY-----".to_string();
+    lines[20] = body.clone();
+    repo.write("notes.txt", lines.join("\n") + "\n");
+    repo.git(&["add", "."]);
+    let apart = repo.run(&["scan", "staged", "--format", "json"]);
+    assert_eq!(apart.code, 0, "{}", apart.all());
+    let key: Vec<String> = vec![
+        "-----BEGIN RSA PRIVATE KEY-----".into(),
+        body.clone(),
+        body.clone(),
+        body,
+        "-----END RSA PRIVATE KEY-----".into(),
+    ];
+    repo.write("id_rsa", key.join("\n") + "\n");
+    repo.git(&["add", "."]);
+    let together = repo.run(&["scan", "staged", "--format", "json"]);
+    assert_eq!(together.code, 1, "{}", together.all());
+    assert_eq!(paths(&together), vec!["id_rsa"]);
+}

@@ -31,7 +31,8 @@ pub struct FileDiff {
     pub new_oid: Option<String>,
     pub binary: bool,
     pub deleted: bool,
-    /// Added lines joined with `\n` (each line ends with one).
+    /// Added lines joined with `\n` (each line ends with one); a `\0` line stands
+    /// between lines that are not neighbours in the file.
     pub text: Vec<u8>,
     /// For each added line: its offset in `text` and its 1-based line in the file.
     pub lines: Vec<(usize, u32)>,
@@ -86,6 +87,15 @@ pub fn parse<R: BufRead>(
                     if f.added_bytes > max_bytes {
                         f.truncated = true;
                     } else {
+                        // Lines that are not neighbours in the file are kept apart by a
+                        // NUL line, so a multi-line pattern (a PEM block) cannot join
+                        // a line from one hunk to a line from another.
+                        if f.lines
+                            .last()
+                            .is_some_and(|&(_, prev)| prev + 1 != next_line)
+                        {
+                            f.text.extend_from_slice(b"\0\n");
+                        }
                         f.lines.push((f.text.len(), next_line));
                         f.text.extend_from_slice(content);
                         f.text.push(b'\n');
@@ -252,8 +262,8 @@ mod tests {
         let d = "diff --git a/x.txt b/x.txt\nindex 1111111..2222222 100644\n--- a/x.txt\n+++ b/x.txt\n@@ -1,0 +2,2 @@\n+two\n++three\n@@ -9 +11 @@ ctx\n-old\n+eleven\n";
         let f = &files(d)[0];
         assert_eq!(f.path, b"x.txt");
-        assert_eq!(f.text, b"two\n+three\neleven\n");
-        assert_eq!(f.lines, vec![(0, 2), (4, 3), (11, 11)]);
+        assert_eq!(f.text, b"two\n+three\n\0\neleven\n");
+        assert_eq!(f.lines, vec![(0, 2), (4, 3), (13, 11)]);
         assert_eq!(f.new_oid.as_deref(), Some("2222222"));
         assert_eq!(f.mode, Some(0o100644));
     }
