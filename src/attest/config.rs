@@ -3,7 +3,7 @@
 //! Written by `vouchsafe key use` and `key generate`; read only when a commit is signed
 //! or `key status` asks.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use anyhow::Context;
 use serde::{Deserialize, Serialize};
@@ -19,14 +19,7 @@ pub struct Settings {
 }
 
 pub fn config_dir() -> anyhow::Result<PathBuf> {
-    if let Some(h) = std::env::var_os("VOUCHSAFE_HOME").filter(|h| !h.is_empty()) {
-        return Ok(crate::git::absolute(Path::new(&h)));
-    }
-    directories::ProjectDirs::from("", "", "vouchsafe")
-        .map(|d| d.config_dir().to_path_buf())
-        .context(
-            "cannot tell where this user's config directory is (is HOME set?); set VOUCHSAFE_HOME",
-        )
+    crate::install::paths::home_or(|d| d.config_dir(), "config")
 }
 
 /// Where generated keys go: `keys/` in the config directory.

@@ -112,29 +112,9 @@ pub fn email_of(ident: &str) -> Option<String> {
     Some(ident[start + 1..end].trim().to_string()).filter(|e| !e.is_empty())
 }
 
-/// The git directory without running git: `GIT_DIR`, or the work tree's `.git`
-/// (a directory, or the `gitdir:` file of a linked worktree).
-fn git_dir_fast(repo: &Repo) -> Option<std::path::PathBuf> {
-    if let Some(gd) = std::env::var_os("GIT_DIR") {
-        let p = std::path::PathBuf::from(gd);
-        return Some(if p.is_absolute() { p } else { repo.cwd.join(p) });
-    }
-    let dot = repo.work_tree.as_ref()?.join(".git");
-    if dot.is_dir() {
-        return Some(dot);
-    }
-    let text = std::fs::read_to_string(&dot).ok()?;
-    let gd = std::path::PathBuf::from(text.strip_prefix("gitdir:")?.trim());
-    Some(if gd.is_absolute() {
-        gd
-    } else {
-        dot.parent()?.join(gd)
-    })
-}
-
 /// The heads being merged (`MERGE_HEAD`, one per line; several for an octopus).
 fn merge_heads(repo: &Repo) -> Vec<String> {
-    let gd = git_dir_fast(repo).or_else(|| repo.git_dir().ok());
+    let gd = repo.git_dir().ok();
     gd.and_then(|d| std::fs::read_to_string(d.join("MERGE_HEAD")).ok())
         .map(|t| {
             t.lines()

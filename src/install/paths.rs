@@ -7,14 +7,23 @@ use anyhow::Context;
 /// Where vouchsafe keeps its machine-wide files: `$VOUCHSAFE_HOME` when set, else
 /// the platform's data directory (`~/.local/share/vouchsafe` on Linux).
 pub fn data_dir() -> anyhow::Result<PathBuf> {
+    home_or(|d| d.data_dir(), "data")
+}
+
+/// `$VOUCHSAFE_HOME` when set (it stands for every directory of vouchsafe's), else
+/// the platform's directory of that kind for vouchsafe.
+pub fn home_or(
+    pick: fn(&directories::ProjectDirs) -> &Path,
+    kind: &str,
+) -> anyhow::Result<PathBuf> {
     if let Some(h) = std::env::var_os("VOUCHSAFE_HOME").filter(|h| !h.is_empty()) {
         return Ok(crate::git::absolute(Path::new(&h)));
     }
     directories::ProjectDirs::from("", "", "vouchsafe")
-        .map(|d| d.data_dir().to_path_buf())
-        .context(
-            "cannot tell where this user's data directory is (is HOME set?); set VOUCHSAFE_HOME",
-        )
+        .map(|d| pick(&d).to_path_buf())
+        .with_context(|| {
+            format!("cannot tell where this user's {kind} directory is (is HOME set?); set VOUCHSAFE_HOME")
+        })
 }
 
 /// The directory `install --global` points `core.hooksPath` at.
