@@ -277,14 +277,7 @@ fn pre_push_chain_gets_the_same_stdin_and_the_gate_blocks() {
 
     // A commit made with every hook off is caught at push.
     secret_file(&repo, "leak.txt", "push");
-    repo.git(&[
-        "-c",
-        "core.hooksPath=/dev/null",
-        "commit",
-        "-q",
-        "-m",
-        "sneaky",
-    ]);
+    repo.commit_hooks_off("sneaky");
     let out = Run::from(repo.git_out(&["push", "-q", "origin", "main"]));
     assert_eq!(out.code, 1, "{}", out.all());
     assert!(out.stderr.contains("github-pat"), "{}", out.all());
@@ -752,14 +745,7 @@ fn no_verify_still_meets_the_secret_gate_through_prepare_commit_msg() {
 
     // A cherry-pick replays a commit: left to pre-push, as git skips pre-commit there too.
     repo.git(&["checkout", "-q", "-b", "side"]);
-    repo.git(&[
-        "-c",
-        "core.hooksPath=/dev/null",
-        "commit",
-        "-q",
-        "-m",
-        "secret on side",
-    ]);
+    repo.commit_hooks_off("secret on side");
     let side = repo.git(&["rev-parse", "HEAD"]);
     repo.git(&["checkout", "-q", "main"]);
     repo.git(&["checkout", "--", "a.txt"]);

@@ -324,14 +324,7 @@ fn attested_commits_push_and_a_commit_without_its_attestation_does_not() {
     // Hooks off: no attestation, blocked at push under require = "all".
     repo.write("b.txt", "unsigned work\n");
     repo.git(&["add", "-A"]);
-    repo.git(&[
-        "-c",
-        "core.hooksPath=/dev/null",
-        "commit",
-        "-q",
-        "-m",
-        "unsigned work",
-    ]);
+    repo.commit_hooks_off("unsigned work");
     let out = repo.git_out(&["push", "origin", "main"]);
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
@@ -378,14 +371,7 @@ fn assisted_policy_requires_attestation_only_where_an_assistant_helped() {
     let (repo, remote) = attesting(&env, "assisted", false);
     repo.write("a.txt", "by hand\n");
     repo.git(&["add", "-A"]);
-    repo.git(&[
-        "-c",
-        "core.hooksPath=/dev/null",
-        "commit",
-        "-q",
-        "-m",
-        "by hand, unsigned",
-    ]);
+    repo.commit_hooks_off("by hand, unsigned");
     let ok = repo.git_out(&["push", "-q", "origin", "main"]);
     assert!(
         ok.status.success(),
@@ -394,14 +380,7 @@ fn assisted_policy_requires_attestation_only_where_an_assistant_helped() {
     );
     repo.write("b.txt", "with help\n");
     repo.git(&["add", "-A"]);
-    repo.git(&[
-        "-c",
-        "core.hooksPath=/dev/null",
-        "commit",
-        "-q",
-        "-m",
-        "with help\n\nAssisted-by: Claude Code",
-    ]);
+    repo.commit_hooks_off("with help\n\nAssisted-by: Claude Code");
     let out = repo.git_out(&["push", "origin", "main"]);
     assert!(!out.status.success());
     assert!(
@@ -425,14 +404,7 @@ fn pre_receive_rejects_unattested_commits_when_the_server_policy_requires_them()
         .success());
     repo.write("a.txt", "unsigned\n");
     repo.git(&["add", "-A"]);
-    repo.git(&[
-        "-c",
-        "core.hooksPath=/dev/null",
-        "commit",
-        "-q",
-        "-m",
-        "unsigned",
-    ]);
+    repo.commit_hooks_off("unsigned");
     let out = repo.git_out(&["push", "--no-verify", "origin", "main"]);
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
